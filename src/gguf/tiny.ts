@@ -30,6 +30,8 @@ export interface TinyModelOptions {
   chatTemplate?: string | null;
   /** Extra text the BPE merges are learned from (besides the shipped prompts). */
   corpus?: string;
+  /** Pad the vocabulary with unused tokens up to this size (a PRM head needs vocab > H). */
+  minVocab?: number;
   /** Extra metadata and tensors (e.g. a PRM head). */
   extraMetadata?: Record<string, GgufValue>;
 }
@@ -69,6 +71,7 @@ export function makeTinyModel(opts: TinyModelOptions = {}): TinyModel {
     scale: opts.scale ?? 0.3,
     type: opts.type ?? GgmlType.F32,
     chatTemplate: opts.chatTemplate === undefined ? CHATML_TEMPLATE : opts.chatTemplate,
+    minVocab: opts.minVocab ?? 0,
   };
   const corpus = BASE_CORPUS_FILES.map((f) => readFileSync(resolve(projectRoot, "assets", f), "utf8")).join("\n\n") + MATH_CORPUS + (opts.corpus ?? "");
   const bpe = trainBpe(corpus, o.numMerges);
@@ -81,68 +84,27 @@ export function makeTinyModel(opts: TinyModelOptions = {}): TinyModel {
     tokenTypes.push(TokenType.CONTROL);
   }
   // Round the vocabulary up to a multiple of 32 so every tensor fills quantization blocks.
-  while (tokens.length % 32) {
+  while (tokens.length % 32 || tokens.length < o.minVocab) {
     tokens.push(`[PAD${tokens.length}]`);
     tokenTypes.push(TokenType.UNUSED);
   }
   const nVocab = tokens.length;
-  const headDim = o.nEmbd / o.nHead;
   const rand = normalSampler(mulberry32(o.seed));
   const weights = new Map<string, { shape: number[]; data: Float32Array }>();
-  const add = (name: string, rows: number, cols: number, init: "normal" | "norm" | "bias") => {
-    const data = new Float32Array(rows * cols);
+  for (const t of tensorLayout(o, nVocab)) {
+    const data = new Float32Array(t.rows * t.cols);
+    // Embeddings enter the network directly, so they are not scaled by 1/sqrt(fan-in).
+    const std = t.init === "embed" ? o.scale : o.scale / Math.sqrt(t.cols);
     for (let i = 0; i < data.length; i++) {
       const z = rand();
-      data[i] = init === "norm" ? 1 + 0.1 * z : init === "bias" ? 0.1 * z : (o.scale * z) / Math.sqrt(cols);
+      data[i] = t.init === "norm" ? 1 + 0.1 * z : t.init === "bias" ? 0.1 * z : std * z;
     }
-    weights.set(name, { shape: rows === 1 ? [cols] : [rows, cols], data });
-  };
-  // Embeddings are not scaled by 1/sqrt(cols): they enter the network directly.
-  add("token_embd.weight", nVocab, o.nEmbd, "normal");
-  for (const w of weights.values()) for (let i = 0; i < w.data.length; i++) w.data[i] *= Math.sqrt(o.nEmbd);
-  for (let l = 0; l < o.nLayer; l++) {
-    const p = `blk.${l}.`;
-    add(p + "attn_norm.weight", 1, o.nEmbd, "norm");
-    add(p + "attn_q.weight", o.nEmbd, o.nEmbd, "normal");
-    add(p + "attn_k.weight", o.nHeadKv * headDim, o.nEmbd, "normal");
-    add(p + "attn_v.weight", o.nHeadKv * headDim, o.nEmbd, "normal");
-    if (o.arch === "qwen2") {
-      add(p + "attn_q.bias", 1, o.nEmbd, "bias");
-      add(p + "attn_k.bias", 1, o.nHeadKv * headDim, "bias");
-      add(p + "attn_v.bias", 1, o.nHeadKv * headDim, "bias");
-    }
-    add(p + "attn_output.weight", o.nEmbd, o.nEmbd, "normal");
-    add(p + "ffn_norm.weight", 1, o.nEmbd, "norm");
-    add(p + "ffn_gate.weight", o.nFf, o.nEmbd, "normal");
-    add(p + "ffn_up.weight", o.nFf, o.nEmbd, "normal");
-    add(p + "ffn_down.weight", o.nEmbd, o.nFf, "normal");
+    weights.set(t.name, { shape: t.rows === 1 ? [t.cols] : [t.rows, t.cols], data });
   }
-  add("output_norm.weight", 1, o.nEmbd, "norm");
-  add("output.weight", nVocab, o.nEmbd, "normal");
-
-  const a = o.arch;
   const metadata: Record<string, GgufValue> = {
-    "general.architecture": kv.str(a),
-    "general.name": kv.str(`prm-rel tiny ${a} seed ${o.seed}`),
-    "general.file_type": kv.u32(o.type === GgmlType.F32 ? 0 : o.type === GgmlType.F16 ? 1 : o.type === GgmlType.Q8_0 ? 7 : 2),
-    [`${a}.context_length`]: kv.u32(o.contextLength),
-    [`${a}.embedding_length`]: kv.u32(o.nEmbd),
-    [`${a}.block_count`]: kv.u32(o.nLayer),
-    [`${a}.feed_forward_length`]: kv.u32(o.nFf),
-    [`${a}.attention.head_count`]: kv.u32(o.nHead),
-    [`${a}.attention.head_count_kv`]: kv.u32(o.nHeadKv),
-    [`${a}.rope.freq_base`]: kv.f32(10000),
-    [`${a}.attention.layer_norm_rms_epsilon`]: kv.f32(1e-6),
-    "tokenizer.ggml.model": kv.str("gpt2"),
-    "tokenizer.ggml.pre": kv.str(a === "qwen2" ? "qwen2" : "llama-bpe"),
-    "tokenizer.ggml.tokens": kv.strs(tokens),
-    "tokenizer.ggml.token_type": kv.i32s(tokenTypes),
-    "tokenizer.ggml.merges": kv.strs(bpe.merges),
-    "tokenizer.ggml.bos_token_id": kv.u32(specialIds["<|endoftext|>"]),
-    "tokenizer.ggml.eos_token_id": kv.u32(specialIds["<|im_end|>"]),
-    "tokenizer.ggml.padding_token_id": kv.u32(specialIds["<|endoftext|>"]),
-    "tokenizer.ggml.add_bos_token": kv.bool(false),
-    ...(o.chatTemplate ? { "tokenizer.chat_template": kv.str(o.chatTemplate) } : {}),
+    ...architectureMetadata(o),
+    "general.name": kv.str(`prm-rel tiny ${o.arch} seed ${o.seed}`),
+    ...tokenizerMetadata(o.arch, tokens, tokenTypes, bpe.merges, specialIds, o.chatTemplate),
     ...opts.extraMetadata,
   };
   return { options: o, tokens, merges: bpe.merges, tokenTypes, specialIds, weights, metadata };
@@ -163,4 +125,74 @@ export async function writeTinyModel(path: string, model: TinyModel): Promise<vo
     type: tensorTypeFor(w.shape, model.options.type),
   }));
   await writeGguf(path, model.metadata, specs, (i) => encodeTensor(entries[i][1].data, specs[i].type));
+}
+
+export type ModelShape = Pick<TinyModel["options"], "arch" | "nEmbd" | "nLayer" | "nHead" | "nHeadKv" | "nFf" | "contextLength" | "type">;
+
+/** Every tensor of a qwen2/llama model: GGUF name, HF-order [rows][cols], and how to initialise it. */
+export function tensorLayout(o: ModelShape, nVocab: number): { name: string; rows: number; cols: number; init: "embed" | "normal" | "norm" | "bias" }[] {
+  const kvDim = (o.nHeadKv * o.nEmbd) / o.nHead;
+  const out: { name: string; rows: number; cols: number; init: "embed" | "normal" | "norm" | "bias" }[] = [];
+  const add = (name: string, rows: number, cols: number, init: "embed" | "normal" | "norm" | "bias") => out.push({ name, rows, cols, init });
+  add("token_embd.weight", nVocab, o.nEmbd, "embed");
+  for (let l = 0; l < o.nLayer; l++) {
+    const p = `blk.${l}.`;
+    add(p + "attn_norm.weight", 1, o.nEmbd, "norm");
+    add(p + "attn_q.weight", o.nEmbd, o.nEmbd, "normal");
+    add(p + "attn_k.weight", kvDim, o.nEmbd, "normal");
+    add(p + "attn_v.weight", kvDim, o.nEmbd, "normal");
+    if (o.arch === "qwen2") {
+      add(p + "attn_q.bias", 1, o.nEmbd, "bias");
+      add(p + "attn_k.bias", 1, kvDim, "bias");
+      add(p + "attn_v.bias", 1, kvDim, "bias");
+    }
+    add(p + "attn_output.weight", o.nEmbd, o.nEmbd, "normal");
+    add(p + "ffn_norm.weight", 1, o.nEmbd, "norm");
+    add(p + "ffn_gate.weight", o.nFf, o.nEmbd, "normal");
+    add(p + "ffn_up.weight", o.nFf, o.nEmbd, "normal");
+    add(p + "ffn_down.weight", o.nEmbd, o.nFf, "normal");
+  }
+  add("output_norm.weight", 1, o.nEmbd, "norm");
+  add("output.weight", nVocab, o.nEmbd, "normal");
+  return out;
+}
+
+/** Hyper-parameters under the architecture's prefix, as llama.cpp reads them. */
+export function architectureMetadata(o: ModelShape): Record<string, GgufValue> {
+  const a = o.arch;
+  return {
+    "general.architecture": kv.str(a),
+    "general.file_type": kv.u32(o.type === GgmlType.F32 ? 0 : o.type === GgmlType.F16 ? 1 : o.type === GgmlType.Q8_0 ? 7 : 2),
+    [`${a}.context_length`]: kv.u32(o.contextLength),
+    [`${a}.embedding_length`]: kv.u32(o.nEmbd),
+    [`${a}.block_count`]: kv.u32(o.nLayer),
+    [`${a}.feed_forward_length`]: kv.u32(o.nFf),
+    [`${a}.attention.head_count`]: kv.u32(o.nHead),
+    [`${a}.attention.head_count_kv`]: kv.u32(o.nHeadKv),
+    [`${a}.rope.freq_base`]: kv.f32(10000),
+    [`${a}.attention.layer_norm_rms_epsilon`]: kv.f32(1e-6),
+  };
+}
+
+/** A byte-level BPE vocabulary with ChatML specials, as `tokenizer.ggml.*` entries. */
+export function tokenizerMetadata(
+  arch: "qwen2" | "llama",
+  tokens: readonly string[],
+  tokenTypes: readonly number[],
+  merges: readonly string[],
+  specialIds: Record<(typeof SPECIAL_TOKENS)[number], number>,
+  chatTemplate: string | null,
+): Record<string, GgufValue> {
+  return {
+    "tokenizer.ggml.model": kv.str("gpt2"),
+    "tokenizer.ggml.pre": kv.str(arch === "qwen2" ? "qwen2" : "llama-bpe"),
+    "tokenizer.ggml.tokens": kv.strs(tokens),
+    "tokenizer.ggml.token_type": kv.i32s(tokenTypes),
+    "tokenizer.ggml.merges": kv.strs(merges),
+    "tokenizer.ggml.bos_token_id": kv.u32(specialIds["<|endoftext|>"]),
+    "tokenizer.ggml.eos_token_id": kv.u32(specialIds["<|im_end|>"]),
+    "tokenizer.ggml.padding_token_id": kv.u32(specialIds["<|endoftext|>"]),
+    "tokenizer.ggml.add_bos_token": kv.bool(false),
+    ...(chatTemplate ? { "tokenizer.chat_template": kv.str(chatTemplate) } : {}),
+  };
 }
