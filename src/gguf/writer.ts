@@ -99,16 +99,19 @@ function encodeHeader(metadata: Record<string, GgufValue>, tensors: readonly Ggu
   return { header: h.done(), offsets, sizes };
 }
 
+/** One tensor's bytes: whole, or as consecutive chunks (so huge tensors never sit in memory). */
+export type GgufTensorData = Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
 /**
- * Write a GGUF v3 file, streaming: `data(i)` is asked for one tensor's bytes at a time, so memory
- * stays bounded by the largest tensor. The file appears under its name only when complete
- * (temp file + rename); on any error the temp file is removed.
+ * Write a GGUF v3 file, streaming: `data(i)` is asked for one tensor's bytes at a time (whole or
+ * in chunks), so memory stays bounded by the largest tensor, or by one chunk. The file appears
+ * under its name only when complete (temp file + rename); on any error the temp file is removed.
  */
 export async function writeGguf(
   path: string,
   metadata: Record<string, GgufValue>,
   tensors: readonly GgufTensorSpec[],
-  data: (index: number) => Uint8Array | Promise<Uint8Array>,
+  data: (index: number) => GgufTensorData | Promise<GgufTensorData>,
   onProgress?: (bytesDone: number, bytesTotal: number) => void,
 ): Promise<void> {
   const { header, sizes } = encodeHeader(metadata, tensors);
@@ -121,15 +124,23 @@ export async function writeGguf(
     let done = header.length;
     const zeros = new Uint8Array(GGUF_ALIGNMENT);
     for (let i = 0; i < tensors.length; i++) {
-      const bytes = await data(i);
-      if (bytes.length !== sizes[i]) {
-        throw new Error(`tensor ${tensors[i].name}: got ${bytes.length} bytes, its shape and type need ${sizes[i]}`);
+      const source = await data(i);
+      const chunks = source instanceof Uint8Array ? [source] : source;
+      let written = 0;
+      for await (const bytes of chunks) {
+        if (written + bytes.length > sizes[i]) {
+          throw new Error(`tensor ${tensors[i].name}: got more than the ${sizes[i]} bytes its shape and type need`);
+        }
+        writeSync(fd, bytes);
+        written += bytes.length;
+        done += bytes.length;
+        onProgress?.(done, total);
       }
-      writeSync(fd, bytes);
-      const pad = (GGUF_ALIGNMENT - (bytes.length % GGUF_ALIGNMENT)) % GGUF_ALIGNMENT;
+      if (written !== sizes[i]) {
+        throw new Error(`tensor ${tensors[i].name}: got ${written} bytes, its shape and type need ${sizes[i]}`);
+      }
+      const pad = (GGUF_ALIGNMENT - (written % GGUF_ALIGNMENT)) % GGUF_ALIGNMENT;
       if (pad) writeSync(fd, zeros, 0, pad);
-      done += bytes.length;
-      onProgress?.(done, total);
     }
     fsyncSync(fd);
     closeSync(fd);
