@@ -1,6 +1,6 @@
 import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
 import { ReadoutRangeError, type Encoded, type PrmScorer } from "../prm/family.js";
-import { guardOutputReorder } from "./context.js";
+import { guardOutputReorder } from "../llama/output-reorder.js";
 
 /**
  * The scoring engine. Scoring is prefill-bound, so it evaluates as few tokens as it can:
