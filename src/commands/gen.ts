@@ -1,9 +1,90 @@
+import { readFileSync } from "node:fs";
 import { defineCommand } from "citty";
 import { UserError } from "../errors.js";
+import { DEVICES } from "../llama/runtime.js";
+import { log } from "../log.js";
+import { GEN_DEFAULTS as D, defaultSystemPrompt, validateGenOptions, type GenOptions } from "../gen/options.js";
+import { enumFlag, intFlag, numberFlag, outputPolicyArgs, rejectUnknownFlags, runtimeArgs } from "./_shared.js";
+
+const args = {
+  model_name: { type: "string", description: `Generator: a known Hugging Face id, hf:<user>/<repo>/<file>.gguf, or a local .gguf (default: ${D.modelName})` },
+  dataset: { type: "string", description: `Hugging Face dataset id or a local .json/.jsonl/.csv/.parquet file (default: ${D.dataset})` },
+  split: { type: "string", description: `Dataset split (default: ${D.split})` },
+  num_samples: { type: "string", description: "Number of problems to pick, reproducibly from --seed (default: all)" },
+  N: { type: "string", description: `Solutions per problem (default: ${D.N})` },
+  temperature: { type: "string", description: `Sampling temperature, 0 = greedy (default: ${D.temperature})` },
+  top_p: { type: "string", description: `Nucleus sampling mass, in (0, 1] (default: ${D.topP})` },
+  max_tokens: { type: "string", description: `Maximum tokens per solution (default: ${D.maxTokens})` },
+  output_dir: { type: "string", description: `Output directory (default: ${D.outputDir})` },
+  tensor_parallel_size: { type: "string", description: `GPUs to split the model's layers over (default: ${D.tensorParallelSize})` },
+  gpu_memory_utilization: { type: "string", description: `Share of each GPU's memory the model and KV cache may use (default: ${D.gpuMemoryUtilization})` },
+  dtype: { type: "string", description: `Unquantized GGUF type when --quantization is None: float16 → F16, bfloat16 → BF16, float32 → F32 (default: ${D.dtype})` },
+  quantization: { type: "string", description: "GGUF type (Q4_K_M, Q8_0, …) or a vLLM method (awq/gptq/bitsandbytes → Q4_K_M, fp8/int8 → Q8_0) (default: None)" },
+  seed: { type: "string", description: `Seed for the draws and for --num_samples (default: ${D.seed})` },
+  system_prompt: { type: "string", description: "System prompt text, or @file to read it (default: the shipped assets/generator-system-prompt.txt)" },
+  batch_width: { type: "string", description: "Sequences decoded together, for speed; CPU solutions never depend on it, CUDA ones only across kernel classes (default: N x problems up to 512 on GPU, N up to 64 on CPU)" },
+  ...runtimeArgs,
+  ...outputPolicyArgs,
+} as const;
 
 export default defineCommand({
-  meta: { name: "gen", description: "(in progress)" },
-  run() {
-    throw new UserError("prm-rel gen is not built yet");
+  meta: { name: "gen", description: "Sample N solutions per problem from a generator GGUF and write them as JSON (the seed's Step 1)" },
+  args,
+  async run({ args: a, rawArgs }) {
+    rejectUnknownFlags(rawArgs, args);
+    const options: GenOptions = {
+      modelName: a.model_name ?? D.modelName,
+      dataset: a.dataset ?? D.dataset,
+      split: a.split ?? D.split,
+      numSamples: noneAsUndefined(a.num_samples) === undefined ? undefined : intFlag(a.num_samples, "num_samples", undefined, 1),
+      N: intFlag(a.N, "N", D.N, 1)!,
+      temperature: numberFlag(a.temperature, "temperature", D.temperature),
+      topP: numberFlag(a.top_p, "top_p", D.topP),
+      maxTokens: intFlag(a.max_tokens, "max_tokens", D.maxTokens, 1)!,
+      outputDir: a.output_dir ?? D.outputDir,
+      tensorParallelSize: intFlag(a.tensor_parallel_size, "tensor_parallel_size", D.tensorParallelSize, 1)!,
+      gpuMemoryUtilization: numberFlag(a.gpu_memory_utilization, "gpu_memory_utilization", D.gpuMemoryUtilization),
+      dtype: a.dtype ?? D.dtype,
+      quantization: noneAsUndefined(a.quantization) ?? null,
+      seed: intFlag(a.seed, "seed", D.seed, 0)!,
+      systemPrompt: systemPromptFlag(a.system_prompt),
+      device: enumFlag(a.device, "device", DEVICES, D.device),
+      threads: intFlag(a.threads, "threads", undefined, 1),
+      batchWidth: intFlag(a.batch_width, "batch_width", undefined, 1),
+      overwrite: Boolean(a.overwrite),
+      resume: a.resume !== false,
+    };
+    validateGenOptions(options);
+    const abort = new AbortController();
+    const onSigint = () => {
+      // First Ctrl-C: stop after the current decode (finished problems are saved); second: now.
+      if (abort.signal.aborted) process.exit(130);
+      log.warn("stopping… (finished problems are saved; Ctrl-C again to quit at once)");
+      abort.abort();
+    };
+    process.on("SIGINT", onSigint);
+    try {
+      // Imported here so `gen --help` and flag errors never load the native addon.
+      const { runGen } = await import("../gen/run.js");
+      const result = await runGen(options, { signal: abort.signal });
+      process.stdout.write(result.path + "\n");
+    } finally {
+      process.off("SIGINT", onSigint);
+    }
   },
 });
+
+/** The seed's scripts take Python's `None` for "not set". */
+function noneAsUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value === "" || value.toLowerCase() === "none" ? undefined : value;
+}
+
+function systemPromptFlag(value: string | undefined): string {
+  if (value === undefined) return defaultSystemPrompt();
+  if (!value.startsWith("@")) return value;
+  try {
+    return readFileSync(value.slice(1), "utf8");
+  } catch (error) {
+    throw new UserError(`--system_prompt ${value}: cannot read ${value.slice(1)} (${(error as NodeJS.ErrnoException).code ?? error})`);
+  }
+}

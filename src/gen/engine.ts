@@ -1,0 +1,190 @@
+import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import { drawRequest, pickToken, toCandidates, uniformFor, type SamplerSettings } from "./sampler.js";
+
+/**
+ * Lock-step batch generation on one llama.cpp context: every slot advances one token per decode,
+ * drawn by `pickToken` with a per-(seed, problem, sample, step) uniform. A finished slot is
+ * refilled at once with the next (problem, sample), so decodes stay wide across problems.
+ *
+ * Why a sequence's tokens do not depend on its neighbours, the schedule or the thread count.
+ * llama.cpp's CPU backend gives bit-identical rows for any ubatch of >= 2 rows, but a 1-row
+ * matmul takes another kernel (measured). node-llama-cpp contexts keep one KV stream per
+ * sequence, and llama.cpp then splits a decode into ubatches of *consecutive sequence ids with
+ * equal token counts*. So:
+ * - every step decodes all slots, one token each, each asking for an output (an idle slot feeds a
+ *   filler token), plus a pad sequence when there is only one slot: one ubatch of >= 2 rows;
+ * - prompts are prefilled alone, one sequence per decode, without outputs: one fixed shape;
+ *   the last prompt token goes in with the next step;
+ * - the rare redraw over the full vocabulary (see sampler.ts) decodes that sequence alone.
+ * Every decode of a run thus has one of three fixed shapes, whatever the schedule: a resumed run
+ * (other problems in flight) equals an uninterrupted one. Measured: on CPU, solutions are also
+ * identical across widths 1…64 (F32, F16, Q8_0); on CUDA (H200) only within one matmul-kernel
+ * class (Q8_0: widths 1–8 vs 9+; F16: 1–9 vs 32+), since llama.cpp picks CUDA kernels by row count.
+ */
+
+export interface GenJob {
+  /** Position in the selection (output order). */
+  position: number;
+  /** The dataset's problem index: seeds the draws, so a problem's samples don't depend on the selection. */
+  index: number;
+  prompt: Token[];
+}
+
+export interface SampleOutput {
+  /** Generated tokens, EOG excluded. */
+  tokens: Token[];
+  finish: "stop" | "length";
+}
+
+export interface EngineOptions {
+  model: LlamaModel;
+  /** A context with width + 1 sequences (see openGenContext). */
+  context: LlamaContext;
+  width: number;
+  vocabSize: number;
+  samples: number;
+  maxTokens: number;
+  sampler: SamplerSettings;
+  seed: number;
+  /** Always ask llama.cpp for the whole vocabulary (slow; for checking the partial path). */
+  fullVocabulary?: boolean;
+  /** See drawRequest (tests only). */
+  tailTarget?: number;
+  signal?: AbortSignal;
+  onProblem(job: GenJob, samples: SampleOutput[]): void | Promise<void>;
+  onStep?(stats: EngineStats): void;
+}
+
+export interface EngineStats {
+  decodes: number;
+  promptTokens: number;
+  generatedTokens: number;
+  /** Draws settled from the min-p candidates / redrawn over the full vocabulary. */
+  draws: number;
+  fullRedraws: number;
+  interrupted: boolean;
+}
+
+interface JobState {
+  job: GenJob;
+  started: number;
+  done: number;
+  outputs: SampleOutput[];
+}
+
+interface Slot {
+  seq: LlamaContextSequence;
+  state?: JobState;
+  sample: number;
+  tokens: Token[];
+  /** The token to feed next: the prompt's last, then each drawn one. */
+  next: Token;
+}
+
+type Evaluated = Awaited<ReturnType<LlamaContextSequence["controlledEvaluate"]>>;
+
+export async function runLockstep(opts: EngineOptions, jobs: GenJob[]): Promise<EngineStats> {
+  const { model, context, sampler, vocabSize } = opts;
+  const stats: EngineStats = { decodes: 0, promptTokens: 0, generatedTokens: 0, draws: 0, fullRedraws: 0, interrupted: false };
+  // Sequence ids are handed out in creation order: slots get 0..width-1, the pad gets width.
+  const slots: Slot[] = Array.from({ length: opts.width }, () => ({ seq: context.getSequence(), sample: 0, tokens: [], next: 0 as Token }));
+  const pad = context.getSequence();
+  const filler = jobs[0]?.prompt[0] ?? (0 as Token);
+  const request = drawRequest(sampler, vocabSize, { full: opts.fullVocabulary, tailTarget: opts.tailTarget });
+  const fullRequest = drawRequest(sampler, vocabSize, { full: true });
+  const cheap = { generateNext: { token: true, options: { temperature: 1, topK: 1, topP: 1, minP: 0, seed: 0 } } };
+  let nextJob = 0;
+  let current: JobState | undefined;
+
+  const take = (): { state: JobState; sample: number } | undefined => {
+    if (!current || current.started === opts.samples) {
+      if (nextJob >= jobs.length) return undefined;
+      current = { job: jobs[nextJob++], started: 0, done: 0, outputs: new Array(opts.samples) };
+    }
+    return { state: current, sample: current.started++ };
+  };
+  /** A filler row must not overflow its sequence: start it over when full. */
+  const roomFor = async (seq: LlamaContextSequence) => {
+    if (seq.nextTokenIndex >= context.contextSize - 1) await seq.clearHistory();
+  };
+
+  while (true) {
+    if (opts.signal?.aborted) {
+      stats.interrupted = true;
+      break;
+    }
+    for (const slot of slots) {
+      if (slot.state) continue;
+      const next = take();
+      if (!next) break;
+      const prompt = next.state.job.prompt;
+      Object.assign(slot, { state: next.state, sample: next.sample, tokens: [], next: prompt[prompt.length - 1] });
+      await slot.seq.clearHistory();
+      // Alone, no outputs: the same decode shape whatever else is running.
+      if (prompt.length > 1) await slot.seq.controlledEvaluate(prompt.slice(0, -1));
+      stats.decodes++;
+      stats.promptTokens += prompt.length;
+    }
+    const active = slots.filter((s) => s.state);
+    if (active.length === 0) break;
+
+    for (const slot of slots) if (!slot.state) await roomFor(slot.seq);
+    if (slots.length === 1) await roomFor(pad);
+    const calls: Promise<Evaluated>[] = slots.map((slot) =>
+      slot.state
+        ? slot.seq.controlledEvaluate([[slot.next, { generateNext: { probabilities: true, options: request.options } }]])
+        : slot.seq.controlledEvaluate([[filler, cheap]]),
+    );
+    if (slots.length === 1) calls.push(pad.controlledEvaluate([[filler, cheap]]));
+    const results = await Promise.all(calls);
+    stats.decodes++;
+
+    const picks = new Map<Slot, Token>();
+    for (const [i, slot] of slots.entries()) {
+      if (!slot.state) continue;
+      const u = uniformFor(opts.seed, slot.state.job.index, slot.sample, slot.tokens.length);
+      const c = toCandidates(distribution(results[i]));
+      let token = pickToken(c, request.tail(c, vocabSize), sampler, u);
+      if (token === undefined) {
+        // Undecided by the bound: feed the same token again, alone, and take the whole vocabulary.
+        await slot.seq.eraseContextTokenRanges([{ start: slot.seq.nextTokenIndex - 1, end: slot.seq.nextTokenIndex }]);
+        const again = await slot.seq.controlledEvaluate([[slot.next, { generateNext: { probabilities: true, options: fullRequest.options } }]]);
+        const all = toCandidates(distribution(again));
+        token = pickToken(all, fullRequest.tail(all, vocabSize), sampler, u);
+        stats.decodes++;
+        stats.fullRedraws++;
+        if (token === undefined) throw new Error("no token could be drawn from the full vocabulary");
+      }
+      stats.draws++;
+      picks.set(slot, token as Token);
+    }
+
+    const finished: JobState[] = [];
+    for (const slot of active) {
+      const token = picks.get(slot)!;
+      const eog = model.isEogToken(token);
+      if (!eog) {
+        slot.tokens.push(token);
+        stats.generatedTokens++;
+      }
+      if (eog || slot.tokens.length >= opts.maxTokens) {
+        const state = slot.state!;
+        state.outputs[slot.sample] = { tokens: slot.tokens, finish: eog ? "stop" : "length" };
+        if (++state.done === opts.samples) finished.push(state);
+        slot.state = undefined;
+      } else {
+        slot.next = token;
+      }
+    }
+    opts.onStep?.(stats);
+    finished.sort((a, b) => a.job.position - b.job.position);
+    for (const state of finished) await opts.onProblem(state.job, state.outputs);
+  }
+  return stats;
+}
+
+function distribution(result: Evaluated): ReadonlyMap<number, number> {
+  const probs = result.at(-1)?.next.probabilities;
+  if (!probs) throw new Error("llama.cpp returned no next-token distribution");
+  return probs;
+}

@@ -1,0 +1,186 @@
+import { mixSeed, mulberry32 } from "../util/random.js";
+
+/**
+ * The token sampler of `prm-rel gen`, as a pure function of a next-token distribution and a
+ * uniform draw. Semantics are vLLM's (the seed's engine): probabilities = softmax(logits / T);
+ * top-p keeps the smallest prefix, in (probability desc, token id asc) order, whose mass is
+ * >= top_p; renormalise; draw with u. T = 0 is greedy (ties → lowest id).
+ *
+ * llama.cpp hands us the distribution (controlledEvaluate, `probabilities: true`), renormalised
+ * over the candidates its sampler chain keeps. Returning all 152k of them costs ~100 ms a token,
+ * so we ask only for the tokens within a logit gap of the best one (llama.cpp's min_p, which
+ * filters in one pass without sorting the vocabulary): every unseen token is then provably below a
+ * known probability (`tailMax`). `pickToken` returns a token only when that bound proves the draw
+ * equals the draw over the full vocabulary; otherwise `undefined`, and the caller asks again for
+ * the whole vocabulary. So the result is exact, never an approximation.
+ */
+
+export interface SamplerSettings {
+  /** >= 0; 0 = greedy. */
+  temperature: number;
+  /** In (0, 1]; 1 = no truncation. */
+  topP: number;
+}
+
+/** Candidates sorted by (probability desc, token id asc). */
+export interface Candidates {
+  ids: Int32Array;
+  probs: Float64Array;
+}
+
+/**
+ * The uniform for one draw: a fresh mulberry32 stream per (seed, problem, sample, step), so a
+ * draw never depends on which other sequences share the batch or in what order they run.
+ */
+export function uniformFor(seed: number, problemIndex: number, sampleIndex: number, step: number): number {
+  return mulberry32(mixSeed(seed, problemIndex, sampleIndex, step))();
+}
+
+/** Turn node-llama-cpp's probability map into sorted candidate arrays (ties ordered by id). */
+export function toCandidates(map: ReadonlyMap<number, number>): Candidates {
+  const n = map.size;
+  const ids = new Int32Array(n);
+  const probs = new Float64Array(n);
+  let i = 0;
+  let descending = true;
+  for (const [id, p] of map) {
+    ids[i] = id;
+    probs[i] = p;
+    if (i > 0 && p > probs[i - 1]) descending = false;
+    i++;
+  }
+  if (!descending) {
+    const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => probs[b] - probs[a] || ids[a] - ids[b]);
+    return { ids: Int32Array.from(order, (k) => ids[k]), probs: Float64Array.from(order, (k) => probs[k]) };
+  }
+  // llama.cpp sorts by logit, so probabilities already descend; only the order inside runs of equal
+  // probability is unspecified there: sort each run by id (cheap: runs are short).
+  for (let start = 0; start < n; ) {
+    let end = start + 1;
+    while (end < n && probs[end] === probs[start]) end++;
+    if (end - start > 1) ids.subarray(start, end).sort();
+    start = end;
+  }
+  return { ids, probs };
+}
+
+/** First index whose cumulative mass is >= target, or -1. */
+function firstAtLeast(cum: Float64Array, target: number, end = cum.length): number {
+  for (let i = 0; i < end; i++) if (cum[i] >= target) return i;
+  return -1;
+}
+
+/** First index whose cumulative mass is > target, or -1 (strict: zero-probability tokens are never drawn). */
+function firstAbove(cum: Float64Array, target: number, end = cum.length): number {
+  for (let i = 0; i < end; i++) if (cum[i] > target) return i;
+  return -1;
+}
+
+/** What is known about the tokens missing from the candidates. */
+export interface Tail {
+  /** How many tokens of the vocabulary are not among the candidates. */
+  count: number;
+  /** An upper bound of each missing token's probability (same normalisation as the candidates). */
+  max: number;
+}
+
+/**
+ * Draw a token from `c` with uniform `u` in [0, 1). Returns undefined when the unseen tail could
+ * change the answer (the caller must then ask for the whole vocabulary). With `tail.count === 0`
+ * it always returns a token: that is the plain definition, used for the full vocabulary.
+ */
+export function pickToken(c: Candidates, tail: Tail, s: SamplerSettings, u: number): number | undefined {
+  const k = c.ids.length;
+  if (k === 0) return undefined;
+  const tailMax = tail.count > 0 ? tail.max : 0;
+  // A kept or drawn token must beat every unseen one, or their order (and ties by id) is unknown.
+  const clearOfTail = (i: number) => tail.count === 0 || c.probs[i] > tailMax;
+  if (s.temperature === 0) return clearOfTail(0) ? c.ids[0] : undefined;
+
+  const cum = new Float64Array(k);
+  let acc = 0;
+  for (let i = 0; i < k; i++) cum[i] = acc += c.probs[i];
+  // The full normaliser lies in [zLo, zHi]: the tail holds between nothing and count * max.
+  const zLo = acc;
+  const zHi = acc + tail.count * tailMax;
+  if (s.topP < 1) {
+    const lo = firstAtLeast(cum, s.topP * zLo);
+    const hi = firstAtLeast(cum, s.topP * zHi);
+    // The cut must be the same token for every possible tail.
+    if (hi < 0 || lo !== hi || !clearOfTail(hi)) return undefined;
+    return c.ids[firstAbove(cum, u * cum[hi], hi + 1)];
+  }
+  const lo = firstAbove(cum, u * zLo);
+  const hi = firstAbove(cum, u * zHi);
+  if (hi < 0 || lo !== hi || !clearOfTail(hi)) return undefined;
+  return c.ids[hi];
+}
+
+/**
+ * The distribution a draw is made from (after temperature and top-p, renormalised), from a full
+ * probability vector indexed by token id (already at temperature T). For tests and reports.
+ */
+export function nucleus(probs: readonly number[], topP: number): Map<number, number> {
+  const order = probs.map((p, id) => ({ p, id })).sort((a, b) => b.p - a.p || a.id - b.id);
+  const total = order.reduce((s, x) => s + x.p, 0);
+  const out = new Map<number, number>();
+  let cum = 0;
+  for (const x of order) {
+    out.set(x.id, x.p);
+    cum += x.p;
+    if (cum >= topP * total) break;
+  }
+  for (const [id, p] of out) out.set(id, p / cum);
+  return out;
+}
+
+/** Unseen tokens may hold at most this share of the top token's probability, all together. */
+const TAIL_TARGET = 1e-7;
+/** Slack for float32 rounding in llama.cpp (logit / T, logf(min_p), expf): ~1e-5 at worst. */
+const BOUND_MARGIN = 1e-4;
+
+export interface DrawRequest {
+  /** generateNext options for llama.cpp. */
+  options: { temperature: number; topK: number; topP: number; minP: number; seed: number };
+  /** The tail bound that goes with what llama.cpp returns for these options. */
+  tail(c: Candidates, vocabSize: number): Tail;
+}
+
+/**
+ * What to ask llama.cpp for. llama.cpp's chain is top_k → top_p → min_p → temperature; its top_p
+ * runs before the temperature (vLLM's after), so it is off (1) and pickToken applies top-p.
+ * - partial (default): min_p = m keeps every token with logit >= max + ln m; the others have,
+ *   after temperature, probability < m^(1/T) of the top one. m = (TAIL_TARGET / V)^T makes all
+ *   of them together < TAIL_TARGET of the top token, so pickToken decides almost every draw.
+ * - full: no truncation; the whole vocabulary comes back (slow on big vocabularies).
+ * topK must be absent, not 0: 0 means "the whole vocabulary, sorted" (a 152k sort per token);
+ * node-llama-cpp drops null fields, so null is how to leave llama.cpp's top_k out of the chain.
+ * Greedy asks for T = 1 (llama.cpp's T = 0 path sorts the whole vocabulary). `tailTarget`
+ * (default 1e-7) is for tests: a coarse one forces many full-vocabulary redraws.
+ */
+export function drawRequest(s: SamplerSettings, vocabSize: number, opts: { full?: boolean; tailTarget?: number } = {}): DrawRequest {
+  const full = opts.full === true;
+  const t = s.temperature > 0 ? s.temperature : 1;
+  const target = s.temperature > 0 ? (opts.tailTarget ?? TAIL_TARGET) / vocabSize : 1e-3;
+  // float32 (what llama.cpp stores) keeps subnormals down to ~1.4e-45.
+  const m = full ? 0 : Math.fround(Math.min(0.5, Math.max(1e-44, target ** t)));
+  const options = { temperature: t, topK: null as unknown as number, topP: 1, minP: m, seed: 0 };
+  return {
+    options,
+    tail(c, v) {
+      const count = Math.max(0, v - c.ids.length);
+      if (count === 0) return { count: 0, max: 0 };
+      if (m === 0) return { count, max: Infinity };
+      return { count, max: c.probs[0] * Math.exp(Math.log(m) / t) * (1 + BOUND_MARGIN) };
+    },
+  };
+}
+
+/**
+ * Top-K request options (llama.cpp returns the K best candidates at temperature T). The engine
+ * uses drawRequest (min-p) instead, whose tail bound is far tighter; kept for benchmarks that
+ * compare the two.
+ */
+export function llamaSamplerOptions(s: SamplerSettings, k: number, vocabSize: number) {
+  return { temperature: s.temperature > 0 ? s.temperature : 1, topK: k >= vocabSize ? 0 : k, topP: 1, minP: 0, seed: 0 };
+}
