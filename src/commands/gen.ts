@@ -22,7 +22,7 @@ const args = {
   quantization: { type: "string", description: "GGUF type (Q4_K_M, Q8_0, …) or a vLLM method (awq/gptq/bitsandbytes → Q4_K_M, fp8/int8 → Q8_0) (default: None)" },
   seed: { type: "string", description: `Seed for the draws and for --num_samples (default: ${D.seed})` },
   system_prompt: { type: "string", description: "System prompt text, or @file to read it (default: the shipped assets/generator-system-prompt.txt)" },
-  batch_width: { type: "string", description: "Sequences decoded together, for speed; CPU solutions never depend on it, CUDA ones only across kernel classes (default: N x problems up to 512 on GPU, N up to 64 on CPU)" },
+  batch_width: { type: "string", description: "Sequences decoded together, for speed; CPU solutions never depend on it, CUDA ones only across kernel classes (default: N x problems up to 255 on GPU — llama.cpp's limit —, N up to 64 on CPU)" },
   ...runtimeArgs,
   ...outputPolicyArgs,
 } as const;

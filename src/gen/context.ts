@@ -20,7 +20,8 @@ export interface GenContext {
 export async function openGenContext(model: LlamaModel, opts: { width: number; maxPrompt: number; maxTokens: number }): Promise<GenContext> {
   const contextSize = opts.maxPrompt + opts.maxTokens;
   let lastError: unknown;
-  for (let width = opts.width; width >= 1; width = Math.floor(width / 2)) {
+  if (opts.width > MAX_WIDTH) log.warn(`batch width ${opts.width} lowered to ${MAX_WIDTH}: llama.cpp holds at most ${MAX_WIDTH + 1} sequences per context (one is the pad)`);
+  for (let width = Math.min(opts.width, MAX_WIDTH); width >= 1; width = Math.floor(width / 2)) {
     const batchSize = Math.max(width + 1, opts.maxPrompt);
     try {
       const context = await model.createContext({ contextSize, sequences: width + 1, batchSize, failedCreationRemedy: false });
@@ -39,13 +40,16 @@ export async function openGenContext(model: LlamaModel, opts: { width: number; m
   );
 }
 
+/** llama.cpp allows at most 256 sequences per context (LLAMA_MAX_SEQ); the engine adds one pad sequence. */
+export const MAX_WIDTH = 255;
+
 /**
  * Default batch width: every sample of as many problems as the device holds, so decodes stay
- * wide across problem boundaries. GPU: all problems' samples up to 512 sequences (the context
+ * wide across problem boundaries. GPU: all problems' samples up to MAX_WIDTH sequences (the context
  * halves it if the KV cache does not fit). CPU: N sequences, capped at 64 (wider only adds RAM).
  * `problems` is the whole selection, so a resumed run gets the same width.
  */
 export function defaultWidth(opts: { gpu: boolean; samples: number; problems: number }): number {
   const all = opts.samples * Math.max(1, opts.problems);
-  return Math.max(1, opts.gpu ? Math.min(all, Math.max(512, opts.samples)) : Math.min(all, opts.samples, 64));
+  return Math.max(1, opts.gpu ? Math.min(all, MAX_WIDTH) : Math.min(all, opts.samples, 64));
 }
