@@ -1,3 +1,4 @@
+import { xorshift32 } from "../src/util/random.js";
 import { GgmlType, TokenType } from "../src/gguf/constants.js";
 import { toHalf } from "../src/gguf/quant.js";
 import { writeGguf, type GgufTensorSpec } from "../src/gguf/writer.js";
@@ -11,16 +12,6 @@ export const SHAPES: Record<string, ModelShape & { nVocab: number }> = {
   "qwen2.5-1.5b": { arch: "qwen2", nEmbd: 1536, nLayer: 28, nHead: 12, nHeadKv: 2, nFf: 8960, contextLength: 32768, type: GgmlType.F16, nVocab: 151936 },
 };
 
-/** A PRNG cheap enough to fill gigabytes (xorshift32). */
-function xorshift(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x;
-  };
-}
 
 /**
  * Write a random-weight GGUF of a real shape, streaming one tensor at a time. Matrices are F16
@@ -42,7 +33,7 @@ export async function writeShapeModel(path: string, shapeName: string, type: Ggm
     shape: t.rows === 1 ? [t.cols] : [t.cols, t.rows],
     type: t.rows === 1 ? GgmlType.F32 : type,
   }));
-  const rand = xorshift(seed);
+  const rand = xorshift32(seed);
   const metadata = {
     ...architectureMetadata(shape),
     "general.name": kv.str(`prm-rel bench ${shapeName} random`),

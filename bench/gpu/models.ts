@@ -1,3 +1,4 @@
+import { xorshift32 } from "../../src/util/random.js";
 import { GgmlType, TokenType } from "../../src/gguf/constants.js";
 import { toHalf } from "../../src/gguf/quant.js";
 import { kv, writeGguf, type GgufTensorSpec } from "../../src/gguf/writer.js";
@@ -74,15 +75,6 @@ export function benchVocab(nVocab: number): BenchVocab {
   return { tokens, types, specialIds };
 }
 
-function xorshift(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x;
-  };
-}
 
 export interface BenchModelOptions {
   shape: string;
@@ -106,7 +98,7 @@ export async function writeBenchModel(path: string, opts: BenchModelOptions): Pr
   const vocab = benchVocab(s.nVocab);
   const layout = tensorLayout(shape, s.nVocab);
   const specs: GgufTensorSpec[] = layout.map((t) => ({ name: t.name, shape: t.rows === 1 ? [t.cols] : [t.cols, t.rows], type: t.rows === 1 ? GgmlType.F32 : opts.type }));
-  const rand = xorshift(opts.seed ?? 1);
+  const rand = xorshift32(opts.seed ?? 1);
   const normal = normalSampler(mulberry32((opts.seed ?? 1) * 31 + 7));
   let extra = {};
   if (opts.role === "prm") {

@@ -42,3 +42,17 @@ export function mixSeed(...parts: number[]): number {
   }
   return h >>> 0;
 }
+
+/**
+ * xorshift32: raw 32-bit words, cheap enough to fill gigabytes of random benchmark weights.
+ * @example const next = xorshift32(1); next() // 270369
+ */
+export function xorshift32(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    return x;
+  };
+}
