@@ -41,8 +41,9 @@ export function rejectUnknownFlags(rawArgs: string[], args: ArgsDef, listFlags: 
   }
   for (const arg of rawArgs) {
     if (arg === "--") break;
-    const match = /^--?([^=]+)/.exec(arg);
-    if (!match || /^-\d/.test(arg)) continue;
+    // Only "-x…"/"--x…" with a letter count as flags: "-3" or "-\frac12" are values.
+    const match = /^--?([A-Za-z][^=]*)/.exec(arg);
+    if (!match) continue;
     const name = match[1].replace(/^no-/, "");
     if (!known.has(name) && !known.has(match[1])) {
       throw new UserError(`unknown flag --${match[1]}; run with --help to list the valid flags`);
