@@ -1,5 +1,6 @@
 import type { ArgsDef } from "citty";
 import { UserError } from "../errors.js";
+import { log } from "../log.js";
 
 /** Flags shared by every command that loads a model. */
 export const runtimeArgs = {
@@ -94,4 +95,23 @@ export function enumFlag<T extends string>(value: string | undefined, name: stri
     throw new UserError(`--${name} "${value}" is not valid; use one of: ${valid.join(", ")}`);
   }
   return value as T;
+}
+
+/**
+ * Run long work with Ctrl-C handling: the first Ctrl-C aborts the signal so the core saves what
+ * is finished and throws InterruptedError; a second one quits at once.
+ */
+export async function withInterrupt<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(130);
+    log.warn(`stopping… (${what}; Ctrl-C again to quit at once)`);
+    abort.abort();
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    return await work(abort.signal);
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
 }

@@ -2,9 +2,8 @@ import { readFileSync } from "node:fs";
 import { defineCommand } from "citty";
 import { UserError } from "../errors.js";
 import { DEVICES } from "../llama/runtime.js";
-import { log } from "../log.js";
 import { GEN_DEFAULTS as D, defaultSystemPrompt, validateGenOptions, type GenOptions } from "../gen/options.js";
-import { enumFlag, intFlag, numberFlag, outputPolicyArgs, rejectUnknownFlags, runtimeArgs } from "./_shared.js";
+import { enumFlag, intFlag, numberFlag, outputPolicyArgs, rejectUnknownFlags, runtimeArgs, withInterrupt } from "./_shared.js";
 
 const args = {
   model_name: { type: "string", description: `Generator: a known Hugging Face id, hf:<user>/<repo>/<file>.gguf, or a local .gguf (default: ${D.modelName})` },
@@ -55,22 +54,12 @@ export default defineCommand({
       resume: a.resume !== false,
     };
     validateGenOptions(options);
-    const abort = new AbortController();
-    const onSigint = () => {
-      // First Ctrl-C: stop after the current decode (finished problems are saved); second: now.
-      if (abort.signal.aborted) process.exit(130);
-      log.warn("stopping… (finished problems are saved; Ctrl-C again to quit at once)");
-      abort.abort();
-    };
-    process.on("SIGINT", onSigint);
-    try {
+    const path = await withInterrupt("finished problems are saved and a re-run resumes", async (signal) => {
       // Imported here so `gen --help` and flag errors never load the native addon.
       const { runGen } = await import("../gen/run.js");
-      const result = await runGen(options, { signal: abort.signal });
-      process.stdout.write(result.path + "\n");
-    } finally {
-      process.off("SIGINT", onSigint);
-    }
+      return (await runGen(options, { signal })).path;
+    });
+    process.stdout.write(path + "\n");
   },
 });
 

@@ -2,11 +2,10 @@ import { readFileSync } from "node:fs";
 import { defineCommand } from "citty";
 import { UserError } from "../errors.js";
 import { DEVICES, type Device } from "../llama/runtime.js";
-import { log } from "../log.js";
 import { DEFAULT_AGGREGATIONS, DEFAULT_THRESHOLDS, parseAggregations, parseThresholds } from "../score/aggregate.js";
 import { DEFAULT_PRM } from "../score/options.js";
 import { renderDocument } from "../score/report.js";
-import { enumFlag, intFlag, listFlag, rejectUnknownFlags } from "./_shared.js";
+import { enumFlag, intFlag, listFlag, rejectUnknownFlags, withInterrupt } from "./_shared.js";
 
 const LIST_FLAGS = ["data_file", "token_thresholds", "aggregation_methods"];
 
@@ -56,14 +55,7 @@ export default defineCommand({
     const threads = intFlag(a.threads, "threads", undefined, 1);
     const parallel = intFlag(a.parallel, "parallel", undefined, 1);
 
-    const abort = new AbortController();
-    const onSigint = () => {
-      if (abort.signal.aborted) process.exit(130);
-      log.warn("interrupt: saving the scored solutions (Ctrl-C again to quit at once)");
-      abort.abort();
-    };
-    process.on("SIGINT", onSigint);
-    try {
+    await withInterrupt("the scored solutions are saved and a re-run resumes", async (signal) => {
       const { runScore } = await import("../score/run.js");
       const { document } = await runScore({
         dataFiles,
@@ -79,11 +71,9 @@ export default defineCommand({
         generatorModel: a.generator_model,
         flashAttention: Boolean(a.flash_attention),
         overwrite: Boolean(a.overwrite),
-        signal: abort.signal,
+        signal,
       });
       print(document, () => renderDocument(document));
-    } finally {
-      process.off("SIGINT", onSigint);
-    }
+    });
   },
 });
