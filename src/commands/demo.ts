@@ -1,9 +1,126 @@
-import { defineCommand } from "citty";
+import { readFileSync } from "node:fs";
+import { defineCommand, type ArgsDef, type CommandDef } from "citty";
 import { UserError } from "../errors.js";
+import { DEVICES, type Device } from "../llama/runtime.js";
+import { log } from "../log.js";
+import { GEN_DEFAULTS, defaultSystemPrompt, validateGenOptions, type GenOptions } from "../gen/options.js";
+import { DEFAULT_AGGREGATIONS, parseAggregations, parseThresholds } from "../score/aggregate.js";
+import type { ScoreOptions } from "../score/options.js";
+import { DEMO_DEFAULTS as DD } from "../demo/run.js";
+import { enumFlag, intFlag, listFlag, numberFlag, rejectUnknownFlags, withInterrupt } from "./_shared.js";
+import genCommand from "./gen.js";
+import scoreCommand from "./score.js";
+
+const LIST_FLAGS = ["token_thresholds", "aggregation_methods"];
+/** score flags that make no sense here: the demo scores the file its gen step wrote. */
+const SCORE_ONLY_ELSEWHERE = ["data_file", "from_results"];
+
+/** Demo defaults shown in --help instead of gen's and score's own. */
+const OVERRIDES: Record<string, string> = {
+  model_name: "Generator (default: the embedded models/demo/generator.gguf)",
+  dataset: "Data set (default: the embedded data/demo/arith.jsonl, 300 arithmetic word problems)",
+  num_samples: `Number of problems to pick, reproducibly from --seed (default: ${DD.numSamples})`,
+  N: `Solutions per problem (default: ${DD.N})`,
+  max_tokens: `Maximum tokens per solution (default: ${DD.maxTokens})`,
+  output_dir: `Where the gen output and the score output go (default: ${DD.outputDir})`,
+  prm_model: "PRM (default: the embedded models/demo/prm.gguf)",
+  token_thresholds: `Generator-token thresholds τ (default: ${DD.thresholds.join(" ")})`,
+  device: `Where both models run: cpu | auto | cuda (default: ${DD.device})`,
+  batch_width: `Sequences decoded together; speed only, never the results (default: ${DD.cpuBatchWidth} on the CPU, gen's default elsewhere)`,
+  overwrite: "Replace existing gen/score outputs made with other settings",
+};
+
+async function argsOf(cmd: CommandDef<any>): Promise<ArgsDef> {
+  const a = cmd.args;
+  return (typeof a === "function" ? await a() : await a) ?? {};
+}
+
+/** Every flag of `gen` and of `score` (one `--device`, `--threads`, `--overwrite` for both). */
+async function demoArgs(): Promise<ArgsDef> {
+  const merged: ArgsDef = { ...(await argsOf(genCommand)), ...(await argsOf(scoreCommand)) };
+  for (const name of SCORE_ONLY_ELSEWHERE) delete merged[name];
+  for (const [name, description] of Object.entries(OVERRIDES)) {
+    if (merged[name]) merged[name] = { ...merged[name], description } as ArgsDef[string];
+  }
+  return merged;
+}
 
 export default defineCommand({
-  meta: { name: "demo", description: "(in progress)" },
-  run() {
-    throw new UserError("prm-rel demo is not built yet");
+  meta: {
+    name: "demo",
+    description:
+      "Run the whole study on the embedded tiny models: gen then score (20 problems x N=16 on the CPU by default), " +
+      "printing the correlation tables and Best-of-N. Every flag of gen and score can be passed.",
+  },
+  args: demoArgs,
+  async run({ args: a, rawArgs }) {
+    rejectUnknownFlags(rawArgs, await demoArgs(), LIST_FLAGS);
+    const device = enumFlag(a.device, "device", DEVICES, DD.device) as Device;
+    const threads = intFlag(a.threads, "threads", undefined, 1);
+    const overwrite = Boolean(a.overwrite);
+    const gen: GenOptions = {
+      modelName: a.model_name ?? DD.modelName,
+      dataset: a.dataset ?? DD.dataset,
+      split: a.split ?? GEN_DEFAULTS.split,
+      numSamples: a.num_samples === undefined ? DD.numSamples : isNone(a.num_samples) ? undefined : intFlag(a.num_samples, "num_samples", undefined, 1),
+      N: intFlag(a.N, "N", DD.N, 1)!,
+      temperature: numberFlag(a.temperature, "temperature", GEN_DEFAULTS.temperature),
+      topP: numberFlag(a.top_p, "top_p", GEN_DEFAULTS.topP),
+      maxTokens: intFlag(a.max_tokens, "max_tokens", DD.maxTokens, 1)!,
+      outputDir: a.output_dir ?? DD.outputDir,
+      tensorParallelSize: intFlag(a.tensor_parallel_size, "tensor_parallel_size", GEN_DEFAULTS.tensorParallelSize, 1)!,
+      gpuMemoryUtilization: numberFlag(a.gpu_memory_utilization, "gpu_memory_utilization", GEN_DEFAULTS.gpuMemoryUtilization),
+      dtype: a.dtype ?? GEN_DEFAULTS.dtype,
+      quantization: isNone(a.quantization) ? null : a.quantization,
+      seed: intFlag(a.seed, "seed", GEN_DEFAULTS.seed, 0)!,
+      systemPrompt: systemPromptFlag(a.system_prompt),
+      device,
+      threads,
+      // All 16 samples of 4 problems per decode: 3x the CPU throughput of gen's own default (N).
+      batchWidth: intFlag(a.batch_width, "batch_width", device === "cpu" ? DD.cpuBatchWidth : undefined, 1),
+      overwrite,
+      resume: a.resume !== false,
+    };
+    validateGenOptions(gen);
+    const score: Omit<ScoreOptions, "dataFiles"> = {
+      prmModel: a.prm_model ?? DD.prmModel,
+      thresholds: parseThresholds(listFlag(rawArgs, "token_thresholds") ?? DD.thresholds.map(String)),
+      aggregations: parseAggregations(listFlag(rawArgs, "aggregation_methods") ?? [...DEFAULT_AGGREGATIONS]),
+      outputFile: a.output_file,
+      noQuantization: Boolean(a.no_quantization),
+      device,
+      threads,
+      parallel: intFlag(a.parallel, "parallel", undefined, 1),
+      prmFamily: a.prm_family,
+      generatorModel: a.generator_model,
+      flashAttention: Boolean(a.flash_attention),
+      overwrite,
+    };
+
+    await withInterrupt("finished work is saved and a re-run resumes it", async (signal) => {
+      // Imported here so `demo --help` and flag errors never load the native addon.
+      const { runDemo } = await import("../demo/run.js");
+      const t0 = performance.now();
+      const run = await runDemo(gen, { ...score, signal }, { signal });
+      const total = (performance.now() - t0) / 1000;
+      log.success(`demo done in ${total.toFixed(1)} s (gen ${run.seconds.gen.toFixed(1)} s, score ${run.seconds.score.toFixed(1)} s): ${run.genPath}, ${run.scorePath}`);
+      const { renderDocument } = await import("../score/report.js");
+      process.stdout.write(a.json ? JSON.stringify(run.document, null, 2) + "\n" : renderDocument(run.document));
+    });
   },
 });
+
+/** The seed's scripts take Python's `None` for "not set". */
+function isNone(value: string | undefined): boolean {
+  return value === undefined || value === "" || value.toLowerCase() === "none";
+}
+
+function systemPromptFlag(value: string | undefined): string {
+  if (value === undefined) return defaultSystemPrompt();
+  if (!value.startsWith("@")) return value;
+  try {
+    return readFileSync(value.slice(1), "utf8");
+  } catch (error) {
+    throw new UserError(`--system_prompt ${value}: cannot read ${value.slice(1)} (${(error as NodeJS.ErrnoException).code ?? error})`);
+  }
+}
