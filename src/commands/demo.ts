@@ -1,14 +1,12 @@
-import { readFileSync } from "node:fs";
 import { defineCommand, type ArgsDef, type CommandDef } from "citty";
-import { UserError } from "../errors.js";
 import { DEVICES, type Device } from "../llama/runtime.js";
 import { log } from "../log.js";
-import { GEN_DEFAULTS, defaultSystemPrompt, validateGenOptions, type GenOptions } from "../gen/options.js";
+import { validateGenOptions } from "../gen/options.js";
 import { DEFAULT_AGGREGATIONS, parseAggregations, parseThresholds } from "../score/aggregate.js";
 import type { ScoreOptions } from "../score/options.js";
 import { DEMO_DEFAULTS as DD } from "../demo/run.js";
-import { enumFlag, intFlag, listFlag, numberFlag, rejectUnknownFlags, withInterrupt } from "./_shared.js";
-import genCommand from "./gen.js";
+import { enumFlag, intFlag, listFlag, rejectUnknownFlags, withInterrupt } from "./_shared.js";
+import genCommand, { genOptionsFromArgs } from "./gen.js";
 import scoreCommand from "./score.js";
 
 const LIST_FLAGS = ["token_thresholds", "aggregation_methods"];
@@ -58,29 +56,17 @@ export default defineCommand({
     const device = enumFlag(a.device, "device", DEVICES, DD.device) as Device;
     const threads = intFlag(a.threads, "threads", undefined, 1);
     const overwrite = Boolean(a.overwrite);
-    const gen: GenOptions = {
-      modelName: a.model_name ?? DD.modelName,
-      dataset: a.dataset ?? DD.dataset,
-      split: a.split ?? GEN_DEFAULTS.split,
-      numSamples: a.num_samples === undefined ? DD.numSamples : isNone(a.num_samples) ? undefined : intFlag(a.num_samples, "num_samples", undefined, 1),
-      N: intFlag(a.N, "N", DD.N, 1)!,
-      temperature: numberFlag(a.temperature, "temperature", GEN_DEFAULTS.temperature),
-      topP: numberFlag(a.top_p, "top_p", GEN_DEFAULTS.topP),
-      maxTokens: intFlag(a.max_tokens, "max_tokens", DD.maxTokens, 1)!,
-      outputDir: a.output_dir ?? DD.outputDir,
-      tensorParallelSize: intFlag(a.tensor_parallel_size, "tensor_parallel_size", GEN_DEFAULTS.tensorParallelSize, 1)!,
-      gpuMemoryUtilization: numberFlag(a.gpu_memory_utilization, "gpu_memory_utilization", GEN_DEFAULTS.gpuMemoryUtilization),
-      dtype: a.dtype ?? GEN_DEFAULTS.dtype,
-      quantization: isNone(a.quantization) ? null : a.quantization,
-      seed: intFlag(a.seed, "seed", GEN_DEFAULTS.seed, 0)!,
-      systemPrompt: systemPromptFlag(a.system_prompt),
-      device,
-      threads,
+    const gen = genOptionsFromArgs(a, {
+      modelName: DD.modelName,
+      dataset: DD.dataset,
+      numSamples: DD.numSamples,
+      N: DD.N,
+      maxTokens: DD.maxTokens,
+      outputDir: DD.outputDir,
+      device: DD.device,
       // All 16 samples of 4 problems per decode: 3x the CPU throughput of gen's own default (N).
-      batchWidth: intFlag(a.batch_width, "batch_width", device === "cpu" ? DD.cpuBatchWidth : undefined, 1),
-      overwrite,
-      resume: a.resume !== false,
-    };
+      batchWidth: device === "cpu" ? DD.cpuBatchWidth : undefined,
+    });
     validateGenOptions(gen);
     const score: Omit<ScoreOptions, "dataFiles"> = {
       prmModel: a.prm_model ?? DD.prmModel,
@@ -109,18 +95,3 @@ export default defineCommand({
     });
   },
 });
-
-/** The seed's scripts take Python's `None` for "not set". */
-function isNone(value: string | undefined): boolean {
-  return value === undefined || value === "" || value.toLowerCase() === "none";
-}
-
-function systemPromptFlag(value: string | undefined): string {
-  if (value === undefined) return defaultSystemPrompt();
-  if (!value.startsWith("@")) return value;
-  try {
-    return readFileSync(value.slice(1), "utf8");
-  } catch (error) {
-    throw new UserError(`--system_prompt ${value}: cannot read ${value.slice(1)} (${(error as NodeJS.ErrnoException).code ?? error})`);
-  }
-}

@@ -31,28 +31,7 @@ export default defineCommand({
   args,
   async run({ args: a, rawArgs }) {
     rejectUnknownFlags(rawArgs, args);
-    const options: GenOptions = {
-      modelName: a.model_name ?? D.modelName,
-      dataset: a.dataset ?? D.dataset,
-      split: a.split ?? D.split,
-      numSamples: noneAsUndefined(a.num_samples) === undefined ? undefined : intFlag(a.num_samples, "num_samples", undefined, 1),
-      N: intFlag(a.N, "N", D.N, 1)!,
-      temperature: numberFlag(a.temperature, "temperature", D.temperature),
-      topP: numberFlag(a.top_p, "top_p", D.topP),
-      maxTokens: intFlag(a.max_tokens, "max_tokens", D.maxTokens, 1)!,
-      outputDir: a.output_dir ?? D.outputDir,
-      tensorParallelSize: intFlag(a.tensor_parallel_size, "tensor_parallel_size", D.tensorParallelSize, 1)!,
-      gpuMemoryUtilization: numberFlag(a.gpu_memory_utilization, "gpu_memory_utilization", D.gpuMemoryUtilization),
-      dtype: a.dtype ?? D.dtype,
-      quantization: noneAsUndefined(a.quantization) ?? null,
-      seed: intFlag(a.seed, "seed", D.seed, 0)!,
-      systemPrompt: systemPromptFlag(a.system_prompt),
-      device: enumFlag(a.device, "device", DEVICES, D.device),
-      threads: intFlag(a.threads, "threads", undefined, 1),
-      batchWidth: intFlag(a.batch_width, "batch_width", undefined, 1),
-      overwrite: Boolean(a.overwrite),
-      resume: a.resume !== false,
-    };
+    const options = genOptionsFromArgs(a);
     validateGenOptions(options);
     const path = await withInterrupt("finished problems are saved and a re-run resumes", async (signal) => {
       // Imported here so `gen --help` and flag errors never load the native addon.
@@ -62,6 +41,35 @@ export default defineCommand({
     process.stdout.write(path + "\n");
   },
 });
+
+/** Defaults a caller (the demo) can put in place of gen's own. */
+export type GenArgDefaults = Partial<Pick<GenOptions, "modelName" | "dataset" | "numSamples" | "N" | "maxTokens" | "outputDir" | "device" | "batchWidth">>;
+
+/** Map parsed gen flags onto GenOptions (validated by validateGenOptions afterwards). */
+export function genOptionsFromArgs(a: Record<string, any>, d: GenArgDefaults = {}): GenOptions {
+  return {
+    modelName: a.model_name ?? d.modelName ?? D.modelName,
+    dataset: a.dataset ?? d.dataset ?? D.dataset,
+    split: a.split ?? D.split,
+    numSamples: a.num_samples === undefined ? d.numSamples : noneAsUndefined(a.num_samples) === undefined ? undefined : intFlag(a.num_samples, "num_samples", undefined, 1),
+    N: intFlag(a.N, "N", d.N ?? D.N, 1)!,
+    temperature: numberFlag(a.temperature, "temperature", D.temperature),
+    topP: numberFlag(a.top_p, "top_p", D.topP),
+    maxTokens: intFlag(a.max_tokens, "max_tokens", d.maxTokens ?? D.maxTokens, 1)!,
+    outputDir: a.output_dir ?? d.outputDir ?? D.outputDir,
+    tensorParallelSize: intFlag(a.tensor_parallel_size, "tensor_parallel_size", D.tensorParallelSize, 1)!,
+    gpuMemoryUtilization: numberFlag(a.gpu_memory_utilization, "gpu_memory_utilization", D.gpuMemoryUtilization),
+    dtype: a.dtype ?? D.dtype,
+    quantization: noneAsUndefined(a.quantization) ?? null,
+    seed: intFlag(a.seed, "seed", D.seed, 0)!,
+    systemPrompt: systemPromptFlag(a.system_prompt),
+    device: enumFlag(a.device, "device", DEVICES, d.device ?? D.device),
+    threads: intFlag(a.threads, "threads", undefined, 1),
+    batchWidth: intFlag(a.batch_width, "batch_width", d.batchWidth, 1),
+    overwrite: Boolean(a.overwrite),
+    resume: a.resume !== false,
+  };
+}
 
 /** The seed's scripts take Python's `None` for "not set". */
 function noneAsUndefined(value: string | undefined): string | undefined {
