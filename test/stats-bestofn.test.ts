@@ -74,3 +74,16 @@ test("no problems at all is an error, not NaN", () => {
     assert.throws(() => f([]), (e: unknown) => e instanceof StatsError && e.code === "empty");
   }
 });
+
+test("pickBest/bestOfN: scores within the tolerance of the top are ties, lowest index wins", () => {
+  const problem = [
+    { correct: false, score: 0.5, answer: "1" },
+    { correct: true, score: 0.5004, answer: "2" },
+    { correct: true, score: 0.4, answer: "2" },
+  ];
+  // Hand-computed: max = 0.5004; with tolerance 1e-3 every score >= 0.4994 ties → index 0.
+  assert.equal(pickBest(problem), 1);
+  assert.equal(pickBest(problem, 1e-3), 0);
+  assert.deepEqual(bestOfN([problem], 1e-3), { correct: 0, total: 1, accuracy: 0 });
+  assert.deepEqual(bestOfN([problem]), { correct: 1, total: 1, accuracy: 1 });
+});

@@ -1,6 +1,13 @@
 import { bestOfN, majorityVote, meanAccuracy, passAtN, pearson } from "../stats/index.js";
 import type { CorrelationResult, Problem } from "../stats/types.js";
 import type { Aggregation } from "./aggregate.js";
+
+/**
+ * PRM scores closer than this count as a tie in Best-of-N (lowest index wins). Step rewards are
+ * exact to about 2e-4 on the CPU and 2e-3 on CUDA, and vary by ~1e-4 with the batch schedule; at
+ * small τ many solutions share their first tokens, so without a tolerance float noise would pick.
+ */
+export const SCORE_TIE_TOLERANCE = 1e-3;
 import { FULL_VIEW, POOLED, type Analysis, type ScoredFile, type ScoredProblem } from "./document.js";
 
 /**
@@ -42,7 +49,7 @@ export function analyze(problems: readonly ScoredProblem[], thresholds: readonly
     byView[view] = {};
     for (const agg of aggregations) {
       const c = candidates(view, agg);
-      byView[view][agg] = c.some((p) => p.some((s) => s.score !== null)) ? bestOfN(c) : null;
+      byView[view][agg] = c.some((p) => p.some((s) => s.score !== null)) ? bestOfN(c, SCORE_TIE_TOLERANCE) : null;
     }
   }
   const plain = candidates();

@@ -15,16 +15,20 @@ import type { AccuracyResult, Candidate, Problem } from "./types.js";
  * @example
  * pickBest([{ correct: false, score: 0.9, answer: "1" }, { correct: true, score: 0.9, answer: "2" }]); // => 0
  * pickBest([{ correct: false, score: null, answer: "1" }]); // => null
+ * pickBest([{ correct: false, score: 0.5, answer: "1" }, { correct: true, score: 0.5004, answer: "2" }], 1e-3); // => 0
  */
-export function pickBest(problem: Problem): number | null {
-  let best: number | null = null;
+export function pickBest(problem: Problem, tolerance = 0): number | null {
+  let max: number | null = null;
   for (let i = 0; i < problem.length; i++) {
     const s = problem[i].score;
     if (s === null) continue;
     if (!Number.isFinite(s)) throw new StatsError(`best-of-N: candidate ${i} has score ${s}; use null for a missing score`, "non-finite");
-    if (best === null || s > (problem[best].score as number)) best = i;
+    if (max === null || s > max) max = s;
   }
-  return best;
+  if (max === null) return null;
+  // Scores within `tolerance` of the top are ties, and ties go to the lowest index: float noise
+  // (batch-dependent kernels) must not decide between solutions the PRM scores alike.
+  return problem.findIndex((c) => c.score !== null && c.score >= max! - tolerance);
 }
 
 /**
@@ -38,9 +42,9 @@ export function pickBest(problem: Problem): number | null {
  *   [{ correct: true, score: 0.1, answer: "5" }, { correct: false, score: 0.6, answer: "4" }],
  * ]); // => { correct: 1, total: 2, accuracy: 0.5 }
  */
-export function bestOfN(problems: readonly Problem[]): AccuracyResult {
+export function bestOfN(problems: readonly Problem[], tolerance = 0): AccuracyResult {
   return countSolved(problems, "best-of-N", (p) => {
-    const i = pickBest(p);
+    const i = pickBest(p, tolerance);
     return i !== null && p[i].correct;
   });
 }
