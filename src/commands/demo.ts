@@ -2,12 +2,10 @@ import { defineCommand, type ArgsDef, type CommandDef } from "citty";
 import { DEVICES, type Device } from "../llama/runtime.js";
 import { log } from "../log.js";
 import { validateGenOptions } from "../gen/options.js";
-import { DEFAULT_AGGREGATIONS, parseAggregations, parseThresholds } from "../score/aggregate.js";
-import type { ScoreOptions } from "../score/options.js";
 import { DEMO_DEFAULTS as DD } from "../demo/run.js";
-import { enumFlag, intFlag, listFlag, rejectUnknownFlags, withInterrupt } from "./_shared.js";
+import { enumFlag, rejectUnknownFlags, withInterrupt } from "./_shared.js";
 import genCommand, { genOptionsFromArgs } from "./gen.js";
-import scoreCommand from "./score.js";
+import scoreCommand, { scoreOptionsFromArgs } from "./score.js";
 
 const LIST_FLAGS = ["token_thresholds", "aggregation_methods"];
 /** score flags that make no sense here: the demo scores the file its gen step wrote. */
@@ -54,8 +52,6 @@ export default defineCommand({
   async run({ args: a, rawArgs }) {
     rejectUnknownFlags(rawArgs, await demoArgs(), LIST_FLAGS);
     const device = enumFlag(a.device, "device", DEVICES, DD.device) as Device;
-    const threads = intFlag(a.threads, "threads", undefined, 1);
-    const overwrite = Boolean(a.overwrite);
     const gen = genOptionsFromArgs(a, {
       modelName: DD.modelName,
       dataset: DD.dataset,
@@ -68,20 +64,7 @@ export default defineCommand({
       batchWidth: device === "cpu" ? DD.cpuBatchWidth : undefined,
     });
     validateGenOptions(gen);
-    const score: Omit<ScoreOptions, "dataFiles"> = {
-      prmModel: a.prm_model ?? DD.prmModel,
-      thresholds: parseThresholds(listFlag(rawArgs, "token_thresholds") ?? DD.thresholds.map(String)),
-      aggregations: parseAggregations(listFlag(rawArgs, "aggregation_methods") ?? [...DEFAULT_AGGREGATIONS]),
-      outputFile: a.output_file,
-      noQuantization: Boolean(a.no_quantization),
-      device,
-      threads,
-      parallel: intFlag(a.parallel, "parallel", undefined, 1),
-      prmFamily: a.prm_family,
-      generatorModel: a.generator_model,
-      flashAttention: Boolean(a.flash_attention),
-      overwrite,
-    };
+    const score = scoreOptionsFromArgs(a, rawArgs, { prmModel: DD.prmModel, thresholds: [...DD.thresholds], device: DD.device });
 
     await withInterrupt("finished work is saved and a re-run resumes it", async (signal) => {
       // Imported here so `demo --help` and flag errors never load the native addon.

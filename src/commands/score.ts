@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import { UserError } from "../errors.js";
 import { DEVICES, type Device } from "../llama/runtime.js";
 import { DEFAULT_AGGREGATIONS, DEFAULT_THRESHOLDS, parseAggregations, parseThresholds } from "../score/aggregate.js";
-import { DEFAULT_PRM } from "../score/options.js";
+import { DEFAULT_PRM, type ScoreOptions } from "../score/options.js";
 import { renderDocument } from "../score/report.js";
 import { enumFlag, intFlag, listFlag, rejectUnknownFlags, withInterrupt } from "./_shared.js";
 
@@ -49,31 +49,33 @@ export default defineCommand({
 
     const dataFiles = listFlag(rawArgs, "data_file") ?? [];
     if (dataFiles.length === 0) throw new UserError("--data_file is required (a JSON file written by `prm-rel gen`)");
-    const thresholds = parseThresholds(listFlag(rawArgs, "token_thresholds") ?? DEFAULT_THRESHOLDS.map(String));
-    const aggregations = parseAggregations(listFlag(rawArgs, "aggregation_methods") ?? [...DEFAULT_AGGREGATIONS]);
-    const device = enumFlag(a.device, "device", DEVICES, "cuda") as Device;
-    const threads = intFlag(a.threads, "threads", undefined, 1);
-    const parallel = intFlag(a.parallel, "parallel", undefined, 1);
+    const options = scoreOptionsFromArgs(a, rawArgs);
 
     await withInterrupt("the scored solutions are saved and a re-run resumes", async (signal) => {
       const { runScore } = await import("../score/run.js");
-      const { document } = await runScore({
-        dataFiles,
-        prmModel: a.prm_model ?? DEFAULT_PRM,
-        thresholds,
-        aggregations,
-        outputFile: a.output_file,
-        noQuantization: Boolean(a.no_quantization),
-        device,
-        threads,
-        parallel,
-        prmFamily: a.prm_family,
-        generatorModel: a.generator_model,
-        flashAttention: Boolean(a.flash_attention),
-        overwrite: Boolean(a.overwrite),
-        signal,
-      });
+      const { document } = await runScore({ ...options, dataFiles, signal });
       print(document, () => renderDocument(document));
     });
   },
 });
+
+/** Defaults a caller (the demo) can put in place of score's own. */
+export type ScoreArgDefaults = Partial<Pick<ScoreOptions, "prmModel" | "thresholds" | "device">>;
+
+/** Map parsed score flags (list flags from the raw arguments) onto ScoreOptions, less the data files. */
+export function scoreOptionsFromArgs(a: Record<string, any>, rawArgs: string[], d: ScoreArgDefaults = {}): Omit<ScoreOptions, "dataFiles"> {
+  return {
+    prmModel: a.prm_model ?? d.prmModel ?? DEFAULT_PRM,
+    thresholds: parseThresholds(listFlag(rawArgs, "token_thresholds") ?? (d.thresholds ?? DEFAULT_THRESHOLDS).map(String)),
+    aggregations: parseAggregations(listFlag(rawArgs, "aggregation_methods") ?? [...DEFAULT_AGGREGATIONS]),
+    outputFile: a.output_file,
+    noQuantization: Boolean(a.no_quantization),
+    device: enumFlag(a.device, "device", DEVICES, d.device ?? "cuda") as Device,
+    threads: intFlag(a.threads, "threads", undefined, 1),
+    parallel: intFlag(a.parallel, "parallel", undefined, 1),
+    prmFamily: a.prm_family,
+    generatorModel: a.generator_model,
+    flashAttention: Boolean(a.flash_attention),
+    overwrite: Boolean(a.overwrite),
+  };
+}
