@@ -44,15 +44,8 @@ function problemRows(problems: ProblemGrade[]): string[][] {
   return rows;
 }
 
-interface Totals {
-  problems: number;
-  solutions: number;
-  correct: number;
-  unparseable: number;
-  accuracy: number;
-  majorityAccuracy: number;
-  passAtN: number;
-}
+/** A file's or the pooled summary: the file grade's counts and rates, with problems counted. */
+type Totals = Pick<GenFileGrade, "solutions" | "correct" | "unparseable" | "accuracy" | "majorityAccuracy" | "passAtN"> & { problems: number };
 
 function totals(grades: GenFileGrade[]): Totals {
   const problems = grades.flatMap((g) => g.problems);
