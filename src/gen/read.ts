@@ -9,7 +9,9 @@ export function readGenFile(path: string): GenFile {
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new UserError(`cannot read data file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new UserError(`data file ${path} does not exist; pass the JSON file \`prm-rel gen\` wrote (it prints its path)`);
+    throw new UserError(`cannot read data file ${path}: ${code ?? error}`);
   }
   let json: unknown;
   try {
