@@ -29,7 +29,7 @@ import { naiveItems, planSolution } from "../src/score/plan.js";
 import { llamaTextTokenizer, truncate } from "../src/score/truncate.js";
 import { mulberry32 } from "../src/util/random.js";
 import { matVec, referenceForward } from "../test/reference/forward.js";
-import { SHAPES, writeShapeModel } from "./shape-model.js";
+import { BENCH_SHAPES, writeBenchModel } from "./gpu/models.js";
 
 const { values: a } = parseArgs({
   options: {
@@ -151,11 +151,11 @@ async function passes(): Promise<void> {
 /** Per-position cost of the read-outs at the real vocabulary and hidden size. */
 async function readout(): Promise<void> {
   const layers = Number(a.layers);
-  SHAPES[`qwen2.5-7b-${layers}l`] = { ...SHAPES["qwen2.5-7b"], nLayer: layers };
+  BENCH_SHAPES[`qwen2.5-7b-${layers}l`] = { ...BENCH_SHAPES["qwen2.5-7b"], nLayer: layers };
   const path = join(dir, "shape.gguf");
-  await writeShapeModel(path, `qwen2.5-7b-${layers}l`, GgmlType.F16);
+  await writeBenchModel(path, { shape: `qwen2.5-7b-${layers}l`, type: GgmlType.F16, role: "gen" });
   const model: LlamaModel = await llama.loadModel({ modelPath: path });
-  const H = SHAPES["qwen2.5-7b"].nEmbd;
+  const H = BENCH_SHAPES["qwen2.5-7b"].nEmbd;
   const context = await model.createContext({ contextSize: 2049, sequences: 1, batchSize: 2048 });
   const seq = context.getSequence();
   const tokens = Array.from({ length: 2048 }, (_, i) => ((i * 37) % 250) as Token);
