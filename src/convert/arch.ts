@@ -1,5 +1,6 @@
 import { UserError } from "../errors.js";
 import { kv, type GgufValue } from "../gguf/writer.js";
+import { hparamMetadata } from "../gguf/hparams.js";
 import type { Checkpoint } from "./checkpoint.js";
 
 /** The checkpoints convert understands, by config.json `architectures[0]`. */
@@ -84,16 +85,7 @@ function llama3RopeFactors(hp: HParams, s: Record<string, number>): Float32Array
 /** `{arch}.*` hyper-parameters under llama.cpp's key names. */
 export function archMetadata(hp: HParams, config: Record<string, any>): Record<string, GgufValue> {
   const a = hp.arch;
-  const md: Record<string, GgufValue> = {
-    [`${a}.context_length`]: kv.u32(hp.contextLength),
-    [`${a}.embedding_length`]: kv.u32(hp.nEmbd),
-    [`${a}.block_count`]: kv.u32(hp.nLayer),
-    [`${a}.feed_forward_length`]: kv.u32(hp.nFf),
-    [`${a}.attention.head_count`]: kv.u32(hp.nHead),
-    [`${a}.attention.head_count_kv`]: kv.u32(hp.nHeadKv),
-    [`${a}.rope.freq_base`]: kv.f32(hp.ropeTheta),
-    [`${a}.attention.layer_norm_rms_epsilon`]: kv.f32(hp.rmsEps),
-  };
+  const md: Record<string, GgufValue> = hparamMetadata(hp);
   if (config.head_dim !== undefined) {
     md[`${a}.attention.key_length`] = kv.u32(hp.headDim);
     md[`${a}.attention.value_length`] = kv.u32(hp.headDim);

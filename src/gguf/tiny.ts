@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { GgmlType, TokenType } from "./constants.js";
 import { encodeTensor } from "./quant.js";
+import { hparamMetadata } from "./hparams.js";
 import { kv, writeGguf, type GgufTensorSpec, type GgufValue } from "./writer.js";
 import { trainBpe } from "../tokenizer/bpe.js";
 import { mulberry32, normalSampler } from "../util/random.js";
@@ -159,18 +160,10 @@ export function tensorLayout(o: ModelShape, nVocab: number): { name: string; row
 
 /** Hyper-parameters under the architecture's prefix, as llama.cpp reads them. */
 export function architectureMetadata(o: ModelShape): Record<string, GgufValue> {
-  const a = o.arch;
   return {
-    "general.architecture": kv.str(a),
+    "general.architecture": kv.str(o.arch),
     "general.file_type": kv.u32(o.type === GgmlType.F32 ? 0 : o.type === GgmlType.F16 ? 1 : o.type === GgmlType.Q8_0 ? 7 : 2),
-    [`${a}.context_length`]: kv.u32(o.contextLength),
-    [`${a}.embedding_length`]: kv.u32(o.nEmbd),
-    [`${a}.block_count`]: kv.u32(o.nLayer),
-    [`${a}.feed_forward_length`]: kv.u32(o.nFf),
-    [`${a}.attention.head_count`]: kv.u32(o.nHead),
-    [`${a}.attention.head_count_kv`]: kv.u32(o.nHeadKv),
-    [`${a}.rope.freq_base`]: kv.f32(10000),
-    [`${a}.attention.layer_norm_rms_epsilon`]: kv.f32(1e-6),
+    ...hparamMetadata({ ...o, ropeTheta: 10000, rmsEps: 1e-6 }),
   };
 }
 
