@@ -21,9 +21,9 @@ is seeded; see models/demo/README.md for the command and the card it ran on.
     PYTHONUNBUFFERED=1 python3 scripts/demo/train.py --out $OUT
     python3 scripts/demo/train.py --smoke --device cpu --out /tmp/demo-smoke   # a minute on a CPU
 
-The shipped models are the defaults' output. Their PRM ranks samples of one problem only weakly
-(see models/demo/README.md); the recipe prepared for that, not yet run:
-    --prm-extra-layers 2 --backbone-steps 1600
+The shipped models are the defaults' output. The PRM adds two identity-initialised layers on top of
+the generator's four and starts from a generator trained on to >= 1600 steps (a stronger calculator
+than the shipped generator snapshot): without them it ranked samples of one problem only weakly.
 """
 import argparse
 import contextlib
@@ -528,7 +528,7 @@ def main():
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--gen-steps", type=int, default=8000, help="the LR schedule's length")
-    ap.add_argument("--gen-seconds", type=float, default=150, help="wall-clock cap (a safety net)")
+    ap.add_argument("--gen-seconds", type=float, default=900, help="wall-clock cap (a safety net)")
     ap.add_argument("--gen-max-steps", type=int, default=None, help="hard step cap (to remake a run cut by the clock)")
     ap.add_argument("--eval-problems", type=int, default=384)
     ap.add_argument("--band", type=float, nargs=2, default=[0.35, 0.65])
@@ -539,14 +539,14 @@ def main():
     ap.add_argument("--prm-problems", type=int, default=6000)
     ap.add_argument("--prm-n", type=int, default=4)
     ap.add_argument("--prm-corruptions", type=int, default=2, help="corrupted references a problem")
-    ap.add_argument("--prm-extra-layers", type=int, default=0,
+    ap.add_argument("--prm-extra-layers", type=int, default=2,
                     help="layers the PRM adds on top of the generator's (identity-initialised): room to compare")
-    ap.add_argument("--backbone-steps", type=int, default=0,
+    ap.add_argument("--backbone-steps", type=int, default=1600,
                     help="keep training the generator at least this long (for the PRM's backbone only)")
     ap.add_argument("--prm-lm-weight", type=float, default=0.5)
     ap.add_argument("--prm-batch", type=int, default=128)
     ap.add_argument("--prm-lr", type=float, default=5e-4)
-    ap.add_argument("--prm-seconds", type=float, default=70, help="wall-clock cap (a safety net)")
+    ap.add_argument("--prm-seconds", type=float, default=900, help="wall-clock cap (a safety net)")
     ap.add_argument("--prm-max-steps", type=int, default=None, help="hard step cap (to remake a run cut by the clock)")
     ap.add_argument("--prm-epochs", type=float, default=3)
     ap.add_argument("--test-problems", type=int, default=300)
