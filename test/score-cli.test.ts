@@ -117,6 +117,8 @@ const BAD: [string, () => string[], RegExp][] = [
   ["a GGUF that is not a PRM of a known family", () => [...base(dataFile("d4.json"), join(dir, "o4.json")), "--prm_model", join(dir, "plain.gguf")], /not a PRM of a known family.*--prm_family/],
   ["an unknown --prm_family", () => [...base(dataFile("d5.json"), join(dir, "o5.json")), "--prm_family", "orm"], /unknown PRM family "orm"; valid families: qwen-prm-head, plus-minus/],
   ["a solution longer than the PRM context", () => [...base(dataFile("d6.json", { long: true }), join(dir, "o6.json")), "--prm_model", join(dir, "short.gguf")], /problem 0 solution 0 needs \d+ PRM tokens, more than the PRM's context of 96/],
+  ["a --gpu_memory_utilization outside (0, 1]", () => [...base(dataFile("d8.json"), join(dir, "o8.json")), "--gpu_memory_utilization", "1.5"], /--gpu_memory_utilization must be in \(0, 1\], got 1\.5/],
+  ["a --tensor_parallel_size below 1", () => [...base(dataFile("d9.json"), join(dir, "o9.json")), "--tensor_parallel_size", "0"], /--tensor_parallel_size/],
   ["no generator tokenizer", () => base(dataFile("d7.json", { metadata: { model_file: join(dir, "missing.gguf") } }), join(dir, "o7.json")), /missing\.gguf, which is not here.*--generator_model/],
 ];
 

@@ -32,6 +32,7 @@ export interface BenchShape extends Omit<ModelShape, "type"> {
 
 export const BENCH_SHAPES: Record<string, BenchShape> = {
   "qwen2.5-7b": { arch: "qwen2", nEmbd: 3584, nLayer: 28, nHead: 28, nHeadKv: 4, nFf: 18944, contextLength: 32768, nVocab: 152064 },
+  "qwen2.5-72b": { arch: "qwen2", nEmbd: 8192, nLayer: 80, nHead: 64, nHeadKv: 8, nFf: 29568, contextLength: 32768, nVocab: 152064 },
   "qwen2.5-1.5b": { arch: "qwen2", nEmbd: 1536, nLayer: 28, nHead: 12, nHeadKv: 2, nFf: 8960, contextLength: 32768, nVocab: 151936 },
   /** For dry runs on a laptop CPU. */
   tiny: { arch: "qwen2", nEmbd: 256, nLayer: 2, nHead: 4, nHeadKv: 2, nFf: 512, contextLength: 32768, nVocab: 8192 },

@@ -20,6 +20,10 @@ export interface ScoreOptions {
   noQuantization: boolean;
   device: Device;
   threads?: number;
+  /** GPUs to split the PRM's layers over (the first N visible; default 1). */
+  tensorParallelSize?: number;
+  /** Share of each GPU's memory the PRM and its KV cache may use (default 0.9). */
+  gpuMemoryUtilization?: number;
   /** Override the PRM family (qwen-prm-head | plus-minus). */
   prmFamily?: string;
   /** The generator's GGUF (or model id) whose tokenizer τ counts in. */

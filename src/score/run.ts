@@ -55,7 +55,7 @@ export async function runScore(opts: ScoreOptions): Promise<ScoreRun> {
   const outputFile = resolve(opts.outputFile ?? defaultOutputFile(dataFiles, opts.prmModel));
   const quantization = opts.noQuantization ? "F16" : "Q4_K_M";
   // The runtime first: a missing GPU is one line before any download.
-  const llama = await getRuntime({ device: opts.device, threads: opts.threads });
+  const llama = await getRuntime({ device: opts.device, threads: opts.threads, tensorParallelSize: opts.tensorParallelSize, gpuMemoryUtilization: opts.gpuMemoryUtilization });
   const prmRef = await resolveModel(opts.prmModel, { role: "prm", quantization, signal: opts.signal, modelsDir: opts.modelsDir });
   const prm = await loadPrm(llama, prmRef.path, { entry: prmRef.entry, familyOverride: opts.prmFamily });
   const tokenizers: GeneratorTokenizer[] = [];
