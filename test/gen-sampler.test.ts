@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { drawRequest, nucleus, pickToken, toCandidates, uniformFor, type Candidates } from "../src/gen/sampler.js";
+import { TAIL_TARGET, candidatesFromPairs, drawRequest, nucleus, pickToken, toCandidates, uniformFor, type Candidates } from "../src/gen/sampler.js";
 import { outputFileName } from "../src/gen/output.js";
 import { mulberry32 } from "../src/util/random.js";
 
@@ -72,17 +72,32 @@ test("with a tail bound the draw is either the full-vocabulary draw or undecided
   assert.ok(decided > total * 0.2 && decided < total, `decided ${decided}/${total}`);
 });
 
+test("candidates from llama.cpp's [id, p, …] array equal those from node-llama-cpp's Map", () => {
+  const random = mulberry32(3);
+  for (let trial = 0; trial < 200; trial++) {
+    const n = 1 + Math.floor(random() * 40);
+    const ids = Array.from({ length: 64 }, (_, k) => k).sort(() => random() - 0.5).slice(0, n);
+    // Coarse probabilities make ties; every other trial is out of order (toCandidates sorts those).
+    let probs = ids.map(() => Math.round(random() * 8) / 8);
+    if (trial % 2 === 0) probs = probs.sort((a, b) => b - a);
+    const pairs = ids.flatMap((id, k) => [id, probs[k]]);
+    const map = new Map(ids.map((id, k) => [id, probs[k]] as [number, number]));
+    assert.deepEqual(candidatesFromPairs(pairs), toCandidates(map));
+  }
+});
+
 test("drawRequest: llama.cpp's top_k left out, top_p off, min_p from the tail target", () => {
   const r = drawRequest({ temperature: 0.8, topP: 0.9 }, 152064);
   assert.equal(r.options.topK, null);
   assert.equal(r.options.topP, 1);
   assert.equal(r.options.temperature, 0.8);
-  assert.equal(r.options.minP, Math.fround((1e-7 / 152064) ** 0.8));
+  assert.equal(r.options.minP, Math.fround((TAIL_TARGET / 152064) ** 0.8));
   const c = toCandidates(new Map([[1, 0.9], [2, 0.1]]));
   const tail = r.tail(c, 152064);
   assert.equal(tail.count, 152062);
-  // All unseen tokens together stay below 1e-7 of the top one (plus rounding slack).
-  assert.ok(tail.count * tail.max < 0.9 * 1.0002e-7);
+  // All unseen tokens together stay below TAIL_TARGET of the top one (plus rounding slack).
+  assert.ok(tail.count * tail.max < 0.9 * TAIL_TARGET * 1.0002);
+  assert.equal(drawRequest({ temperature: 0.8, topP: 0.9 }, 152064, { tailTarget: 1e-7 }).options.minP, Math.fround((1e-7 / 152064) ** 0.8));
   assert.equal(drawRequest({ temperature: 0, topP: 1 }, 100).options.temperature, 1);
   assert.equal(drawRequest({ temperature: 0.8, topP: 1 }, 100, { full: true }).options.minP, 0);
   assert.deepEqual(drawRequest({ temperature: 0.8, topP: 1 }, 2, { full: true }).tail(c, 2), NO_TAIL);

@@ -115,10 +115,12 @@ export function renderMarkdown(r: any): string {
   L.push(`### Gen (runGen, temperature 0.8, top_p 0.9, ${r.stages?.gen?.max_tokens} tokens per sequence)`, "");
   const runs = r.stages?.gen?.runs ?? [];
   if (runs.length) {
-    L.push("| problems × N | width | tokens/s overall | s | of which prefill s | tokens/s decoding | decodes | draws / full-vocabulary redraws |", "| --- | --- | --- | --- | --- | --- | --- | --- |");
+    // Runs made before the direct engine existed have no `engine`: they used controlledEvaluate.
+    L.push("| problems × N | engine | width | tokens/s overall | s | of which prefill s | tokens/s decoding | decodes | draws / full-vocabulary redraws | same solutions |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for (const x of runs) {
-      if (x.tokens_per_s) L.push(`| ${x.problems} × ${x.N} | ${x.batch_width} | ${f0(x.tokens_per_s)} | ${f1(x.seconds)} | ${f1(x.prefill_s)} | **${f0(x.decode_tokens_per_s)}** | ${x.decodes} | ${x.draws ?? "?"} / ${x.full_vocabulary_redraws ?? JSON.stringify(x.draws_by_candidate_level)} |`);
-      else L.push(`| ${x.config} | – | ${x.skipped ?? "error: " + String(x.error).split("\n")[0]} | | | | | |`);
+      const same = x.same_solutions_as_first_engine === undefined ? "" : x.same_solutions_as_first_engine ? "yes" : "**NO**";
+      if (x.tokens_per_s) L.push(`| ${x.problems} × ${x.N} | ${x.engine ?? "controlled"} | ${x.batch_width} | ${f0(x.tokens_per_s)} | ${f1(x.seconds)} | ${f1(x.prefill_s)} | **${f0(x.decode_tokens_per_s)}** | ${x.decodes} | ${x.draws ?? "?"} / ${x.full_vocabulary_redraws ?? JSON.stringify(x.draws_by_candidate_level)} | ${same} |`);
+      else L.push(`| ${x.config} | ${x.engine ?? ""} | – | ${x.skipped ?? "error: " + String(x.error).split("\n")[0]} | | | | | | |`);
     }
     if (d.gen) {
       const g = d.gen;

@@ -6,6 +6,8 @@ import { parseArgs } from "node:util";
 import { LlamaContextSequence } from "node-llama-cpp";
 import { GgmlType } from "../../src/gguf/constants.js";
 import { runGen } from "../../src/gen/run.js";
+import { GEN_ENGINES, type GenEngine } from "../../src/gen/step.js";
+import { LockstepDecoder } from "../../src/llama/lockstep-decoder.js";
 import { GEN_DEFAULTS, defaultSystemPrompt, type GenOptions } from "../../src/gen/options.js";
 import { getRuntime, type Device } from "../../src/llama/runtime.js";
 import { detectFamily } from "../../src/prm/family.js";
@@ -51,6 +53,8 @@ const { values: a } = parseArgs({
     // PROBLEMSxN[@WIDTH]: llama.cpp allows at most 256 sequences per context (LLAMA_MAX_SEQ) and the
     // gen engine adds one pad sequence, so 255 is the widest batch; without @ runGen picks its default.
     "gen-configs": { type: "string", default: "1x1,1x16,1x64,4x64@255,8x64" },
+    // Step paths to time, side by side (src/gen/step.ts): direct (the default) and/or controlled.
+    "gen-engine": { type: "string", default: "direct" },
     "decomp-widths": { type: "string", default: "64,256" },
     "late-prompt": { type: "string", default: "1700" },
     "hf-seconds": { type: "string", default: "45" },
@@ -265,46 +269,60 @@ LlamaContextSequence.prototype.controlledEvaluate = function (this: LlamaContext
   if (!probe.first && Array.isArray(input) && input.some((i: any) => Array.isArray(i) && i[1]?.generateNext?.probabilities)) probe.first = performance.now();
   return originalEvaluate.call(this, input, options);
 } as any;
+const originalStep = LockstepDecoder.prototype.step;
+LockstepDecoder.prototype.step = function (this: LockstepDecoder, rows) {
+  if (!probe.first) probe.first = performance.now();
+  return originalStep.call(this, rows);
+};
+const genEngines = a["gen-engine"]!.split(",").filter(Boolean) as GenEngine[];
+for (const e of genEngines) if (!GEN_ENGINES.includes(e)) throw new Error(`--gen-engine: ${e} is not one of ${GEN_ENGINES.join(", ")}`);
 const genRuns: any[] = [];
 results.stages.gen = { runs: genRuns, max_tokens: genTokens };
 for (const cfg of a["gen-configs"]!.split(",").filter(Boolean)) {
   const [shapePart, widthPart] = cfg.split("@");
   const [p, n] = shapePart.split("x").map(Number);
   const batchWidth = widthPart ? Number(widthPart) : undefined;
-  const need = 15 + (p * n * genTokens) / (n >= 64 ? 1500 : n >= 16 ? 300 : 40);
+  const need = (15 + (p * n * genTokens) / (n >= 64 ? 1500 : n >= 16 ? 300 : 40)) * genEngines.length;
   if (skip.has("gen") || left() < need) {
     genRuns.push({ config: cfg, skipped: skip.has("gen") ? "--skip" : `budget: ${left().toFixed(0)} s left, ~${need.toFixed(0)} s needed` });
     continue;
   }
-  say(`gen ${p} problem(s) x N=${n}, ${genTokens} tokens each…`);
-  const outputDir = join(work, `gen-${cfg}`);
-  rmSync(outputDir, { recursive: true, force: true });
-  const t = performance.now();
-  try {
-    const o: GenOptions = {
-      ...GEN_DEFAULTS, modelName: genPath, dataset: genData, numSamples: p, N: n, maxTokens: genTokens, temperature: 0.8, topP: 0.9,
-      outputDir, device, threads, overwrite: true, resume: false, systemPrompt: genSystemPrompt, quantization: null, batchWidth,
-    };
-    probe.first = 0;
-    const r = await runGen(o, { onProblemSaved: () => (probe.last = performance.now()) });
-    const doc = JSON.parse(readFileSync(r.path, "utf8"));
-    const session = doc.metadata.timings.sessions.at(-1);
-    const lengths = doc.results.flatMap((x: any) => x.solutions.map((s: any) => s.num_tokens));
-    genRuns.push({
-      config: cfg, problems: p, N: n, wall_s: (performance.now() - t) / 1000, ...session,
-      stopped_early: lengths.filter((l: number) => l < genTokens).length,
-      tokens_per_s: session.generated_tokens / session.seconds,
-      // From the first decode step to the last problem saved: generation without the prompts' prefill.
-      decode_s: (probe.last - probe.first) / 1000,
-      decode_tokens_per_s: session.generated_tokens / ((probe.last - probe.first) / 1000),
-      prefill_s: session.seconds - (probe.last - probe.first) / 1000,
-    });
-    say(`gen ${cfg}: ${(session.generated_tokens / session.seconds).toFixed(0)} tok/s overall, ${genRuns.at(-1).decode_tokens_per_s.toFixed(0)} tok/s decoding (width ${session.batch_width}, ${session.full_vocabulary_redraws} full redraws)`);
-  } catch (error) {
-    genRuns.push({ config: cfg, error: String((error as Error)?.stack ?? error).slice(0, 1500) });
-    say(`gen ${cfg} failed:`, error);
+  const outputs = new Map<GenEngine, string>();
+  for (const engine of genEngines) {
+    say(`gen ${p} problem(s) x N=${n}, ${genTokens} tokens each, ${engine} engine…`);
+    const outputDir = join(work, `gen-${cfg}-${engine}`);
+    rmSync(outputDir, { recursive: true, force: true });
+    const t = performance.now();
+    try {
+      const o: GenOptions = {
+        ...GEN_DEFAULTS, modelName: genPath, dataset: genData, numSamples: p, N: n, maxTokens: genTokens, temperature: 0.8, topP: 0.9,
+        outputDir, device, threads, overwrite: true, resume: false, systemPrompt: genSystemPrompt, quantization: null, batchWidth, engine,
+      };
+      probe.first = 0;
+      const r = await runGen(o, { onProblemSaved: () => (probe.last = performance.now()) });
+      const doc = JSON.parse(readFileSync(r.path, "utf8"));
+      const session = doc.metadata.timings.sessions.at(-1);
+      const lengths = doc.results.flatMap((x: any) => x.solutions.map((s: any) => s.num_tokens));
+      outputs.set(engine, JSON.stringify(doc.results));
+      genRuns.push({
+        config: cfg, engine, problems: p, N: n, wall_s: (performance.now() - t) / 1000, ...session,
+        stopped_early: lengths.filter((l: number) => l < genTokens).length,
+        tokens_per_s: session.generated_tokens / session.seconds,
+        // From the first decode step to the last problem saved: generation without the prompts' prefill.
+        decode_s: (probe.last - probe.first) / 1000,
+        decode_tokens_per_s: session.generated_tokens / ((probe.last - probe.first) / 1000),
+        prefill_s: session.seconds - (probe.last - probe.first) / 1000,
+        redraw_rate: session.draws ? session.full_vocabulary_redraws / session.draws : 0,
+        // Both engines decode the same batches: their solutions must be byte-identical.
+        same_solutions_as_first_engine: outputs.get(genEngines[0]) === outputs.get(engine),
+      });
+      say(`gen ${cfg} (${engine}): ${(session.generated_tokens / session.seconds).toFixed(0)} tok/s overall, ${genRuns.at(-1).decode_tokens_per_s.toFixed(0)} tok/s decoding (width ${session.batch_width}, ${session.full_vocabulary_redraws}/${session.draws} full redraws)`);
+    } catch (error) {
+      genRuns.push({ config: cfg, engine, error: String((error as Error)?.stack ?? error).slice(0, 1500) });
+      say(`gen ${cfg} (${engine}) failed:`, error);
+    }
+    save();
   }
-  save();
 }
 
 await stage("gen_decomp", 30, async () => {

@@ -81,7 +81,7 @@ if (!existsSync(modelPath)) {
 }
 results.model_bytes = Number(sh(`stat -c %s ${modelPath}`));
 const dataPath = join(work, `tp-data-${a.problems}x${a.samples}.json`);
-writeFileSync(dataPath, JSON.stringify(synthGenFile({ problems: Number(a.problems), samples: Number(a.samples), modelName: "bench/random" }).file));
+writeFileSync(dataPath, JSON.stringify(synthGenFile({ problems: Number(a.problems), samples: Number(a.samples), modelName: `bench/Qwen2.5-${a.shape}-shape-random (${a.type})` }).file));
 
 const self = fileURLToPath(import.meta.url);
 let first: number[] | undefined;

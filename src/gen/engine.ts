@@ -1,5 +1,6 @@
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
-import { drawRequest, pickToken, toCandidates, uniformFor, type SamplerSettings } from "./sampler.js";
+import { drawRequest, pickToken, uniformFor, type SamplerSettings } from "./sampler.js";
+import { controlledStepper, directStepper, type GenEngine, type StepRow } from "./step.js";
 
 /**
  * Lock-step batch generation on one llama.cpp context: every slot advances one token per decode,
@@ -14,9 +15,11 @@ import { drawRequest, pickToken, toCandidates, uniformFor, type SamplerSettings 
  * - every step decodes all slots, one token each, each asking for an output (an idle slot feeds a
  *   filler token), plus a pad sequence when there is only one slot: one ubatch of >= 2 rows;
  * - prompts are prefilled alone, one sequence per decode, without outputs: one fixed shape;
- *   the last prompt token goes in with the next step;
- * - the rare redraw over the full vocabulary (see sampler.ts) decodes that sequence alone.
- * Every decode of a run thus has one of three fixed shapes, whatever the schedule: a resumed run
+ *   the last prompt token goes in with the next step. A slot that moves on to another sample of
+ *   the same problem keeps that prefill and drops only what came after it (the same KV);
+ * - the rare redraw over the full vocabulary (see sampler.ts) reads the same batch row again
+ *   (direct engine, step.ts), or decodes that sequence alone (controlled engine: a third shape).
+ * Every decode of a run thus has one of these fixed shapes, whatever the schedule: a resumed run
  * (other problems in flight) equals an uninterrupted one. Measured: on CPU, solutions are also
  * identical across widths 1…64 (F32, F16, Q8_0); on CUDA (H200) only within one matmul-kernel
  * class (Q8_0: widths 1–8 vs 9+; F16: 1–9 vs 32+), since llama.cpp picks CUDA kernels by row count.
@@ -48,8 +51,12 @@ export interface EngineOptions {
   seed: number;
   /** Always ask llama.cpp for the whole vocabulary (slow; for checking the partial path). */
   fullVocabulary?: boolean;
-  /** See drawRequest (tests only). */
+  /** See drawRequest (tests and benchmarks only). */
   tailTarget?: number;
+  /** Which path decodes a step (step.ts); default direct. Speed only: tests and benchmarks compare them. */
+  engine?: GenEngine;
+  /** Keep a prompt's prefill for the next sample of the same problem (default true; false for tests). */
+  reusePrompts?: boolean;
   signal?: AbortSignal;
   onProblem(job: GenJob, samples: SampleOutput[]): void | Promise<void>;
   onStep?(stats: EngineStats): void;
@@ -79,9 +86,9 @@ interface Slot {
   tokens: Token[];
   /** The token to feed next: the prompt's last, then each drawn one. */
   next: Token;
+  /** The job whose prompt prefill the sequence holds, if any. */
+  prefilled?: GenJob;
 }
-
-type Evaluated = Awaited<ReturnType<LlamaContextSequence["controlledEvaluate"]>>;
 
 export async function runLockstep(opts: EngineOptions, jobs: GenJob[]): Promise<EngineStats> {
   const { model, context, sampler, vocabSize } = opts;
@@ -92,7 +99,9 @@ export async function runLockstep(opts: EngineOptions, jobs: GenJob[]): Promise<
   const filler = jobs[0]?.prompt[0] ?? (0 as Token);
   const request = drawRequest(sampler, vocabSize, { full: opts.fullVocabulary, tailTarget: opts.tailTarget });
   const fullRequest = drawRequest(sampler, vocabSize, { full: true });
-  const cheap = { generateNext: { token: true, options: { temperature: 1, topK: 1, topP: 1, minP: 0, seed: 0 } } };
+  // Models that need sequence checkpoints (hybrid, recurrent, SWA) only work through node-llama-cpp's path.
+  const engine = opts.engine ?? (pad.needsCheckpoints ? "controlled" : "direct");
+  const stepper = engine === "direct" ? directStepper(context, { request, fullRequest }) : controlledStepper({ request, fullRequest });
   let nextJob = 0;
   let current: JobState | undefined;
 
@@ -108,83 +117,92 @@ export async function runLockstep(opts: EngineOptions, jobs: GenJob[]): Promise<
     if (seq.nextTokenIndex >= context.contextSize - 1) await seq.clearHistory();
   };
 
-  while (true) {
-    if (opts.signal?.aborted) {
-      stats.interrupted = true;
-      break;
-    }
-    for (const slot of slots) {
-      if (slot.state) continue;
-      const next = take();
-      if (!next) break;
-      const prompt = next.state.job.prompt;
-      Object.assign(slot, { state: next.state, sample: next.sample, tokens: [], next: prompt[prompt.length - 1] });
-      await slot.seq.clearHistory();
-      // Alone, no outputs: the same decode shape whatever else is running.
-      if (prompt.length > 1) await slot.seq.controlledEvaluate(prompt.slice(0, -1));
+  try {
+    while (true) {
+      if (opts.signal?.aborted) {
+        stats.interrupted = true;
+        break;
+      }
+      for (const slot of slots) {
+        if (slot.state) continue;
+        const next = take();
+        if (!next) break;
+        const prompt = next.state.job.prompt;
+        const reuse = opts.reusePrompts !== false && slot.prefilled === next.state.job && holdsPrompt(slot.seq, prompt);
+        Object.assign(slot, { state: next.state, sample: next.sample, tokens: [], next: prompt[prompt.length - 1], prefilled: next.state.job });
+        if (reuse) {
+          // Another sample of the problem this sequence just ran: its prompt's KV is already there
+          // (from the same fixed-shape prefill), so drop only what came after.
+          await slot.seq.eraseContextTokenRanges([{ start: prompt.length - 1, end: slot.seq.nextTokenIndex }]);
+        } else {
+          await slot.seq.clearHistory();
+          // Alone, no outputs: the same decode shape whatever else is running.
+          if (prompt.length > 1) await slot.seq.controlledEvaluate(prompt.slice(0, -1));
+          stats.decodes++;
+        }
+        stats.promptTokens += prompt.length;
+      }
+      const active = slots.filter((s) => s.state);
+      if (active.length === 0) break;
+
+      for (const slot of slots) {
+        if (slot.state) continue;
+        await roomFor(slot.seq);
+        slot.prefilled = undefined; // filler tokens go in after its prompt
+      }
+      if (slots.length === 1) await roomFor(pad);
+      const rows: StepRow[] = slots.map((slot) => (slot.state ? { seq: slot.seq, token: slot.next, draw: true } : { seq: slot.seq, token: filler, draw: false }));
+      if (slots.length === 1) rows.push({ seq: pad, token: filler, draw: false });
+      const candidates = await stepper.step(rows);
       stats.decodes++;
-      stats.promptTokens += prompt.length;
-    }
-    const active = slots.filter((s) => s.state);
-    if (active.length === 0) break;
 
-    for (const slot of slots) if (!slot.state) await roomFor(slot.seq);
-    if (slots.length === 1) await roomFor(pad);
-    const calls: Promise<Evaluated>[] = slots.map((slot) =>
-      slot.state
-        ? slot.seq.controlledEvaluate([[slot.next, { generateNext: { probabilities: true, options: request.options } }]])
-        : slot.seq.controlledEvaluate([[filler, cheap]]),
-    );
-    if (slots.length === 1) calls.push(pad.controlledEvaluate([[filler, cheap]]));
-    const results = await Promise.all(calls);
-    stats.decodes++;
+      const picks = new Map<Slot, Token>();
+      for (const [i, slot] of slots.entries()) {
+        if (!slot.state) continue;
+        const u = uniformFor(opts.seed, slot.state.job.index, slot.sample, slot.tokens.length);
+        const c = candidates[i]!;
+        let token = pickToken(c, request.tail(c, vocabSize), sampler, u);
+        if (token === undefined) {
+          // Undecided by the bound: draw again from the whole vocabulary.
+          const redraw = await stepper.redraw(i);
+          token = pickToken(redraw.candidates, fullRequest.tail(redraw.candidates, vocabSize), sampler, u);
+          stats.decodes += redraw.decodes;
+          stats.fullRedraws++;
+          if (token === undefined) throw new Error("no token could be drawn from the full vocabulary");
+        }
+        stats.draws++;
+        picks.set(slot, token as Token);
+      }
 
-    const picks = new Map<Slot, Token>();
-    for (const [i, slot] of slots.entries()) {
-      if (!slot.state) continue;
-      const u = uniformFor(opts.seed, slot.state.job.index, slot.sample, slot.tokens.length);
-      const c = toCandidates(distribution(results[i]));
-      let token = pickToken(c, request.tail(c, vocabSize), sampler, u);
-      if (token === undefined) {
-        // Undecided by the bound: feed the same token again, alone, and take the whole vocabulary.
-        await slot.seq.eraseContextTokenRanges([{ start: slot.seq.nextTokenIndex - 1, end: slot.seq.nextTokenIndex }]);
-        const again = await slot.seq.controlledEvaluate([[slot.next, { generateNext: { probabilities: true, options: fullRequest.options } }]]);
-        const all = toCandidates(distribution(again));
-        token = pickToken(all, fullRequest.tail(all, vocabSize), sampler, u);
-        stats.decodes++;
-        stats.fullRedraws++;
-        if (token === undefined) throw new Error("no token could be drawn from the full vocabulary");
+      const finished: JobState[] = [];
+      for (const slot of active) {
+        const token = picks.get(slot)!;
+        const eog = model.isEogToken(token);
+        if (!eog) {
+          slot.tokens.push(token);
+          stats.generatedTokens++;
+        }
+        if (eog || slot.tokens.length >= opts.maxTokens) {
+          const state = slot.state!;
+          state.outputs[slot.sample] = { tokens: slot.tokens, finish: eog ? "stop" : "length" };
+          if (++state.done === opts.samples) finished.push(state);
+          slot.state = undefined;
+        } else {
+          slot.next = token;
+        }
       }
-      stats.draws++;
-      picks.set(slot, token as Token);
+      opts.onStep?.(stats);
+      finished.sort((a, b) => a.job.position - b.job.position);
+      for (const state of finished) await opts.onProblem(state.job, state.outputs);
     }
-
-    const finished: JobState[] = [];
-    for (const slot of active) {
-      const token = picks.get(slot)!;
-      const eog = model.isEogToken(token);
-      if (!eog) {
-        slot.tokens.push(token);
-        stats.generatedTokens++;
-      }
-      if (eog || slot.tokens.length >= opts.maxTokens) {
-        const state = slot.state!;
-        state.outputs[slot.sample] = { tokens: slot.tokens, finish: eog ? "stop" : "length" };
-        if (++state.done === opts.samples) finished.push(state);
-        slot.state = undefined;
-      } else {
-        slot.next = token;
-      }
-    }
-    opts.onStep?.(stats);
-    finished.sort((a, b) => a.job.position - b.job.position);
-    for (const state of finished) await opts.onProblem(state.job, state.outputs);
+  } finally {
+    stepper.dispose();
   }
   return stats;
 }
 
-function distribution(result: Evaluated): ReadonlyMap<number, number> {
-  const probs = result.at(-1)?.next.probabilities;
-  if (!probs) throw new Error("llama.cpp returned no next-token distribution");
-  return probs;
+/** Whether the sequence starts with the prompt minus its last token (what the prefill put there). */
+function holdsPrompt(seq: LlamaContextSequence, prompt: Token[]): boolean {
+  const prefix = prompt.slice(0, -1);
+  return seq.nextTokenIndex >= prefix.length && seq.compareContextTokens(prefix).firstDifferentIndex === prefix.length;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UserError } from "../errors.js";
 import type { Device } from "../llama/runtime.js";
+import type { GenEngine } from "./step.js";
 import { projectRoot } from "../util/version.js";
 
 /** Everything `prm-rel gen` needs; the seed's flags first, under the seed's defaults (GEN_DEFAULTS). */
@@ -33,6 +34,8 @@ export interface GenOptions {
   batchWidth?: number;
   /** Ask llama.cpp for the whole vocabulary at every draw (slow; checks the fast path, see sampler.ts). */
   fullVocabulary?: boolean;
+  /** How steps reach llama.cpp (gen/step.ts); not a flag: tests and benchmarks compare the paths. Speed only. */
+  engine?: GenEngine;
   modelsDir?: string;
   cacheDir?: string;
   endpoint?: string;

@@ -131,7 +131,7 @@ export async function runGen(o: GenOptions, hooks: GenHooks = {}): Promise<GenRe
     try {
       stats = await runLockstep(
         {
-          model, context, width, vocabSize, samples: o.N, maxTokens: o.maxTokens, seed: o.seed, fullVocabulary: o.fullVocabulary,
+          model, context, width, vocabSize, samples: o.N, maxTokens: o.maxTokens, seed: o.seed, fullVocabulary: o.fullVocabulary, engine: o.engine,
           sampler: { temperature: o.temperature, topP: o.topP }, signal: hooks.signal,
           onStep: (s) => {
             Object.assign(session, { prompt_tokens: s.promptTokens, generated_tokens: s.generatedTokens, decodes: s.decodes, draws: s.draws, full_vocabulary_redraws: s.fullRedraws });
