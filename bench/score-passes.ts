@@ -102,7 +102,7 @@ async function passes(): Promise<void> {
     const out = new Map<number, JobResult>();
     const t0 = performance.now();
     const jobs = plans.map((p, key) => ({ key, items: reuse ? p.items : naiveItems(p, thresholds.length, AGGREGATIONS) }));
-    await runEngine(jobs, { scorer: prm.scorer, context, reuse, onJobDone: (job, r) => out.set(job.key, r) });
+    await runEngine(jobs, { scorer: prm.scorer, contexts: [context], reuse, onJobDone: (job, r) => out.set(job.key, r) });
     const time = performance.now() - t0;
     await context.dispose();
     return { out, time, tokens: [...out.values()].reduce((n, r) => n + r.tokensEvaluated, 0) };

@@ -9,7 +9,7 @@ import { headRewardFromFirstLayer } from "../src/prm/head-math.js";
 import { loadPrm } from "../src/prm/load.js";
 import { makeTinyPlusMinusPrm, makeTinyQwenPrm } from "../src/prm/tiny.js";
 import { aggregate, parseAggregations, parseThresholds } from "../src/score/aggregate.js";
-import { createScoringContext } from "../src/score/context.js";
+import { createScoringContexts } from "../src/score/context.js";
 import { guardOutputReorder } from "../src/llama/output-reorder.js";
 import { runEngine, type JobResult } from "../src/score/engine.js";
 import { naiveItems, planSolution, viewScores } from "../src/score/plan.js";
@@ -63,10 +63,10 @@ for (const family of ["qwen-prm-head", "plus-minus"] as const) {
     const tok = llamaTextTokenizer(genModel);
     const plans = SOLUTIONS.map((text) => planSolution(prm.scorer, "Find x.", [...truncate(text, tok, THRESHOLDS).texts, text], true));
     const run = async (reuse: boolean, jobs: { key: number; items: ReturnType<typeof naiveItems> }[]) => {
-      const { context: ctx } = await createScoringContext(prm.model, { contextSize: 400, parallel: 2, gpu: false });
+      const { contexts } = await createScoringContexts(prm.model, { contextSize: 400, layout: { contexts: 1, sequences: 2 }, gpu: false });
       const out = new Map<number, JobResult>();
-      await runEngine(jobs, { scorer: prm.scorer, context: ctx, reuse, onJobDone: (job, r) => out.set(job.key, r) });
-      await ctx.dispose();
+      await runEngine(jobs, { scorer: prm.scorer, contexts, reuse, onJobDone: (job, r) => out.set(job.key, r) });
+      for (const c of contexts) await c.dispose();
       return out;
     };
     const engine = await run(true, plans.map((p, key) => ({ key, items: p.items })));

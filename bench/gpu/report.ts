@@ -88,7 +88,11 @@ export function renderMarkdown(r: any): string {
   if (s?.extrapolated_full_file) {
     const e = s.extrapolated_full_file;
     L.push("| what | figure |", "| --- | --- |");
-    L.push(`| measured: runScore on the first ${s.problems_scored} problems (${s.solutions} solutions) | ${f1(s.score_s)} s scoring + ${f1(s.load_s)} s load (${s.sequences} sequences, batch ${s.batch_size}) |`);
+    L.push(`| measured: runScore on the first ${s.problems_scored} problems (${s.solutions} solutions) | ${f1(s.score_s)} s scoring + ${f1(s.load_s)} s load (${s.sequences} in flight as ${s.layout ?? "?"} contexts × sequences, batch ${s.batch_size}) |`);
+    for (const x of s.layouts?.length > 1 ? s.layouts : []) {
+      const what = x.skipped ?? (x.error ? `failed: ${String(x.error).split("\n")[0].slice(0, 120)}` : `${f1(x.score_s)} s scoring, ${f0(x.prm_tokens_per_s)} PRM tok/s`);
+      L.push(`| layout ${x.layout} | ${what} |`);
+    }
     L.push(`| PRM tokens evaluated / naive method's tokens | ${s.tokens?.evaluated} / ${s.tokens?.naive} (${f1(s.tokens?.ratio)}× fewer) |`);
     L.push(`| PRM tokens/s (evaluated) | ${f0(s.prm_tokens_per_s)} |`);
     L.push(`| **full file, extrapolated ×${f1(e.factor)}** | **${f0(e.wall_s)} s wall** (${f0(e.score_s)} s scoring) — bar ≤ 180 s: ${d.score?.bar_ok ? "met" : "missed"} |`);

@@ -1,29 +1,52 @@
 import type { LlamaContext, LlamaModel } from "node-llama-cpp";
 import { UserError, oneLine } from "../errors.js";
 import { log } from "../log.js";
+import { formatLayout, type ScoreLayout } from "./layout.js";
+
+export interface ScoringContexts {
+  contexts: LlamaContext[];
+  /** The layout made (smaller than asked where memory was short). */
+  layout: ScoreLayout;
+  /** Tokens per decode of each context. */
+  batchSize: number;
+}
 
 /**
- * One context with `parallel` sequences, each sized to the longest PRM sequence (node-llama-cpp's
- * contextSize is per sequence, and a sequence that overflows would silently drop its start — it
- * cannot here: every item fits). Where memory is short, retry with half the sequences.
+ * The PRM contexts of a layout (see layout.ts), each sequence sized to the longest PRM sequence
+ * (node-llama-cpp's contextSize is per sequence, and a sequence that overflows would silently drop
+ * its start — it cannot here: every item fits). Where memory is short: keep the contexts that were
+ * made (fewer solutions in flight); where not even the first fits, retry with half the sequences.
  * Batches: up to 2048 tokens on a GPU (prefill-bound), 512 on the CPU. Flash attention is off by
  * default: on the CPU it accumulates in f16 and its step rewards drift from the reference by 3e-3
  * (1.8e-4 without); on CUDA it was 2× slower on tiny models and 3× less precise.
+ * `threads`: CPU threads of each context (default: node-llama-cpp shares the runtime's threads
+ * among the contexts decoding at once).
  */
-export async function createScoringContext(
+export async function createScoringContexts(
   model: LlamaModel,
-  opts: { contextSize: number; parallel?: number; gpu: boolean; flashAttention?: boolean },
-): Promise<{ context: LlamaContext; sequences: number; batchSize: number }> {
-  let sequences = Math.max(1, opts.parallel ?? (opts.gpu ? 16 : 2));
+  opts: { contextSize: number; layout: ScoreLayout; gpu: boolean; flashAttention?: boolean; threads?: number },
+): Promise<ScoringContexts> {
+  let sequences = opts.layout.sequences;
   for (;;) {
     const batchSize = Math.min(opts.contextSize * sequences, opts.gpu ? 2048 : 512);
+    const contexts: LlamaContext[] = [];
     try {
-      const context = await model.createContext({ contextSize: opts.contextSize, sequences, batchSize, flashAttention: opts.flashAttention ?? false });
-      return { context, sequences, batchSize };
-    } catch (error) {
-      if (sequences === 1) {
-        throw new UserError(`cannot create a PRM context of ${opts.contextSize} tokens: ${oneLine(String((error as Error).message ?? error)).slice(0, 200)}`);
+      while (contexts.length < opts.layout.contexts) {
+        contexts.push(
+          await model.createContext({
+            contextSize: opts.contextSize, sequences, batchSize, flashAttention: opts.flashAttention ?? false,
+            ...(opts.threads ? { threads: opts.threads } : {}),
+          }),
+        );
       }
+      return { contexts, layout: { contexts: contexts.length, sequences }, batchSize };
+    } catch (error) {
+      const why = oneLine(String((error as Error).message ?? error)).slice(0, 200);
+      if (contexts.length > 0) {
+        log.warn(`only ${contexts.length} of ${opts.layout.contexts} PRM contexts of ${sequences} × ${opts.contextSize} tokens fit (${why}); scoring with ${formatLayout({ contexts: contexts.length, sequences })}`);
+        return { contexts, layout: { contexts: contexts.length, sequences }, batchSize };
+      }
+      if (sequences === 1) throw new UserError(`cannot create a PRM context of ${opts.contextSize} tokens: ${why}`);
       log.warn(`PRM context with ${sequences} sequences of ${opts.contextSize} tokens does not fit; trying ${Math.floor(sequences / 2)}`);
       sequences = Math.floor(sequences / 2);
     }

@@ -11,7 +11,8 @@ import { guardOutputReorder } from "../llama/output-reorder.js";
  * - the reward read at a position is cached with it (a position's read-out depends only on the
  *   tokens up to it), so shared steps are read once;
  * - one worker per context sequence pulls jobs (solutions) from one queue, so many solutions are in
- *   flight at once and node-llama-cpp batches their tokens into the same decodes.
+ *   flight at once: several contexts decode concurrently, and node-llama-cpp batches the tokens of
+ *   a context's sequences into the same decodes (see layout.ts for why one sequence per context).
  * `reuse: false` is the naive method (a fresh pass per item), for tests and the benchmark.
  */
 export interface EngineJob<K = unknown> {
@@ -30,7 +31,8 @@ export interface JobResult {
 
 export interface EngineOptions<K> {
   scorer: PrmScorer;
-  context: LlamaContext;
+  /** The PRM contexts; every sequence of each is a worker. */
+  contexts: readonly LlamaContext[];
   /** Keep and reuse the KV cache between items (default true). */
   reuse?: boolean;
   /** Stop taking new jobs; jobs in flight are abandoned (their results are not reported). */
@@ -38,14 +40,23 @@ export interface EngineOptions<K> {
   onJobDone?(job: EngineJob<K>, result: JobResult): void;
 }
 
-/** Run all jobs over every sequence of the context; resolves when the queue is drained or aborted. */
+/** Run all jobs over every sequence of the contexts; resolves when the queue is drained or aborted. */
 export async function runEngine<K>(jobs: Iterable<EngineJob<K>>, opts: EngineOptions<K>): Promise<void> {
   const queue = jobs[Symbol.iterator]();
   const workers: Promise<void>[] = [];
   const sequences: LlamaContextSequence[] = [];
-  guardOutputReorder(opts.context);
+  for (const context of opts.contexts) guardOutputReorder(context);
   try {
-    while (opts.context.sequencesLeft > 0) sequences.push(opts.context.getSequence());
+    // Round-robin over the contexts, so that a short queue still spreads over all of them.
+    for (let more = true; more; ) {
+      more = false;
+      for (const context of opts.contexts) {
+        if (context.sequencesLeft > 0) {
+          sequences.push(context.getSequence());
+          more = true;
+        }
+      }
+    }
     for (const seq of sequences) {
       const worker = new SequenceWorker(seq, opts.scorer, opts.reuse ?? true);
       workers.push(

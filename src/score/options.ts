@@ -5,6 +5,7 @@ import type { Device } from "../llama/runtime.js";
 import { UserError } from "../errors.js";
 import type { Aggregation } from "./aggregate.js";
 import type { ScoreDocument } from "./document.js";
+import type { ScoreLayout } from "./layout.js";
 
 export const DEFAULT_PRM = "Qwen/Qwen2.5-Math-PRM-7B";
 
@@ -28,8 +29,12 @@ export interface ScoreOptions {
   prmFamily?: string;
   /** The generator's GGUF (or model id) whose tokenizer τ counts in. */
   generatorModel?: string;
-  /** Solutions in flight at once (context sequences); default 16 on a GPU, 2 on the CPU. */
+  /** Solutions in flight at once; default 16 on a GPU, 2 on the CPU (spread as layout.ts's defaultLayout). */
   parallel?: number;
+  /** Contexts × sequences per context, e.g. "8x1" or {contexts: 8, sequences: 1}; overrides `parallel` (bench, tests). */
+  layout?: ScoreLayout | string;
+  /** CPU threads of each PRM context (default: the runtime's, shared among the contexts decoding at once). */
+  contextThreads?: number;
   /** Flash attention in the PRM context (default off: more precise; see context.ts). */
   flashAttention?: boolean;
   /** Replace an existing output made with other settings. */

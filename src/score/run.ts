@@ -10,11 +10,12 @@ import { loadPrm } from "../prm/load.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { toolVersion } from "../util/version.js";
 import { analyzeFiles } from "./analysis.js";
-import { createScoringContext } from "./context.js";
+import { createScoringContexts } from "./context.js";
 import { formatDocument, type ScoreDocument, type ScoredFile } from "./document.js";
 import { runEngine } from "./engine.js";
 import { generatorTokenizer, type GeneratorTokenizer } from "./generator-tokenizer.js";
 import { longestSequence, solutionJobs, viewNames, type JobSource } from "./jobs.js";
+import { defaultLayout, formatLayout, inFlight, parseLayout } from "./layout.js";
 import { defaultOutputFile, existingOutput, fileDigest, fingerprintOf, type ScoreOptions } from "./options.js";
 import { viewScores } from "./plan.js";
 import { Progress } from "./progress.js";
@@ -90,7 +91,10 @@ export async function runScore(opts: ScoreOptions): Promise<ScoreRun> {
     const contextSize = longestSequence(sources, prm.scorer, prm.trainContext) + 1;
     const total = files.reduce((n, f) => n + f.problems.reduce((m, p) => m + p.solutions.length, 0), 0);
     const already = files.reduce((n, f) => n + f.problems.reduce((m, p) => m + p.solutions.filter((s) => s.views).length, 0), 0);
-    const { context, sequences, batchSize } = await createScoringContext(prm.model, { contextSize, parallel: opts.parallel, gpu: llama.gpu !== false, flashAttention: opts.flashAttention });
+    const gpu = llama.gpu !== false;
+    const wanted = typeof opts.layout === "string" ? parseLayout(opts.layout) : (opts.layout ?? defaultLayout({ parallel: opts.parallel, gpu }));
+    const { contexts, layout, batchSize } = await createScoringContexts(prm.model, { contextSize, layout: wanted, gpu, flashAttention: opts.flashAttention, threads: opts.contextThreads });
+    const sequences = inFlight(layout);
     const tLoaded = Date.now();
     const progress = new Progress(total, already, undefined, undefined, (previous?.metadata as any)?.tokens);
     const views = viewNames(opts.thresholds);
@@ -103,7 +107,10 @@ export async function runScore(opts: ScoreOptions): Promise<ScoreRun> {
       prm: {
         model: opts.prmModel, file: prmRef.path, source: prmRef.source, quantization: prmRef.quantization,
         family: prm.detection.family, family_source: prm.detection.source, variant: prm.detection.variant,
-        readout: prm.scorer.describe(), train_context: prm.trainContext, context_size: contextSize, sequences, batch_size: batchSize, flash_attention: opts.flashAttention ?? false,
+        readout: prm.scorer.describe(), train_context: prm.trainContext, context_size: contextSize,
+        // sequences: solutions in flight (= contexts × sequences per context, the layout).
+        sequences, layout: formatLayout(layout), contexts: layout.contexts, sequences_per_context: layout.sequences, context_threads: opts.contextThreads ?? null,
+        batch_size: batchSize, flash_attention: opts.flashAttention ?? false,
         gpu: llama.gpu,
       },
       generator_tokenizers: tokenizers.map((t, i) => ({ data_file: dataFiles[i], file: t.path, source: t.source })),
@@ -117,12 +124,12 @@ export async function runScore(opts: ScoreOptions): Promise<ScoreRun> {
       writeFileAtomic(outputFile, formatDocument(document));
       return document;
     };
-    log.info(`scoring ${total - already} of ${total} solutions with ${prm.detection.family} (${prmRef.path}), ${sequences} in flight, context ${contextSize}`);
+    log.info(`scoring ${total - already} of ${total} solutions with ${prm.detection.family} (${prmRef.path}), ${sequences} in flight (${formatLayout(layout)} contexts × sequences), context ${contextSize}`);
     const before = already;
     try {
       await runEngine(solutionJobs(sources, prm.scorer, opts.thresholds, opts.aggregations), {
         scorer: prm.scorer,
-        context,
+        contexts,
         signal: opts.signal,
         onJobDone: (job, result) => {
           const scored = viewScores(job.key.plan, result.rewards, opts.aggregations);
@@ -136,7 +143,7 @@ export async function runScore(opts: ScoreOptions): Promise<ScoreRun> {
       if (progress.scored > 0) save("partial");
       throw error;
     } finally {
-      await context.dispose();
+      for (const context of contexts) await context.dispose();
     }
     if (opts.signal?.aborted) {
       save("partial");
