@@ -51,6 +51,7 @@ const { values: a } = parseArgs({
     "score-parallel": { type: "string", default: "" },
     // CONTEXTSxSEQUENCES,… (e.g. 1x16,8x1,16x1): one score run per layout, the fastest reported as the
     // stage's result; each decodes on a libuv thread, so run with UV_THREADPOOL_SIZE ≥ the most contexts + 4.
+    // CONTEXTSxSEQUENCES[+fa], comma-separated: each a full runScore ("+fa": flash attention on).
     "score-layouts": { type: "string", default: "" },
     // CPU threads per PRM context (default: node-llama-cpp splits --threads among the contexts).
     "score-context-threads": { type: "string", default: "" },
@@ -238,7 +239,9 @@ await stage("score", 60, async () => {
         dataFiles: [subsetPath], prmModel: prmPath, thresholds: [...DEFAULT_THRESHOLDS], aggregations: [...AGGREGATIONS],
         outputFile, noQuantization: type === GgmlType.F16, device, threads, overwrite: true,
         parallel: a["score-parallel"] ? Number(a["score-parallel"]) : undefined,
-        layout, contextThreads: a["score-context-threads"] ? Number(a["score-context-threads"]) : undefined,
+        // "16x1+fa": the same layout with flash attention on.
+        layout: layout?.replace(/\+fa$/, ""), flashAttention: layout?.endsWith("+fa") ?? false,
+        contextThreads: a["score-context-threads"] ? Number(a["score-context-threads"]) : undefined,
       });
     } catch (error) {
       // One layout failing (e.g. out of memory) keeps the others' results.
