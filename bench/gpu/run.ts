@@ -61,6 +61,9 @@ const { values: a } = parseArgs({
     "gen-configs": { type: "string", default: "1x1,1x16,1x64,4x64@255,8x64" },
     // Step paths to time, side by side (src/gen/step.ts): direct (the default) and/or controlled.
     "gen-engine": { type: "string", default: "direct" },
+    // Lock-step engines side by side (GenOptions.contexts), e.g. 1,2: each gen config once per value;
+    // empty: runGen's default (2 on a GPU at width >= 64). Run with UV_THREADPOOL_SIZE >= 8 for 2.
+    "gen-contexts": { type: "string", default: "" },
     "decomp-widths": { type: "string", default: "64,256" },
     "late-prompt": { type: "string", default: "1700" },
     "hf-seconds": { type: "string", default: "45" },
@@ -308,36 +311,39 @@ LockstepDecoder.prototype.step = function (this: LockstepDecoder, rows) {
 };
 const genEngines = a["gen-engine"]!.split(",").filter(Boolean) as GenEngine[];
 for (const e of genEngines) if (!GEN_ENGINES.includes(e)) throw new Error(`--gen-engine: ${e} is not one of ${GEN_ENGINES.join(", ")}`);
+const genContexts: (number | undefined)[] = a["gen-contexts"] ? a["gen-contexts"].split(",").filter(Boolean).map(Number) : [undefined];
+for (const c of genContexts) if (c !== undefined && !(Number.isInteger(c) && c >= 1)) throw new Error(`--gen-contexts: ${c} is not an integer >= 1`);
+const genVariants = genEngines.flatMap((engine) => genContexts.map((contexts) => ({ engine, contexts, label: contexts === undefined ? engine : `${engine}-c${contexts}` })));
 const genRuns: any[] = [];
 results.stages.gen = { runs: genRuns, max_tokens: genTokens };
 for (const cfg of a["gen-configs"]!.split(",").filter(Boolean)) {
   const [shapePart, widthPart] = cfg.split("@");
   const [p, n] = shapePart.split("x").map(Number);
   const batchWidth = widthPart ? Number(widthPart) : undefined;
-  const need = (15 + (p * n * genTokens) / (n >= 64 ? 1500 : n >= 16 ? 300 : 40)) * genEngines.length;
+  const need = (15 + (p * n * genTokens) / (n >= 64 ? 1500 : n >= 16 ? 300 : 40)) * genVariants.length;
   if (skip.has("gen") || left() < need) {
     genRuns.push({ config: cfg, skipped: skip.has("gen") ? "--skip" : `budget: ${left().toFixed(0)} s left, ~${need.toFixed(0)} s needed` });
     continue;
   }
-  const outputs = new Map<GenEngine, string>();
-  for (const engine of genEngines) {
-    say(`gen ${p} problem(s) x N=${n}, ${genTokens} tokens each, ${engine} engine…`);
-    const outputDir = join(work, `gen-${cfg}-${engine}`);
+  const outputs = new Map<string, string>();
+  for (const { engine, contexts, label } of genVariants) {
+    say(`gen ${p} problem(s) x N=${n}, ${genTokens} tokens each, ${engine} engine${contexts === undefined ? "" : `, ${contexts} context(s)`}…`);
+    const outputDir = join(work, `gen-${cfg}-${label}`);
     rmSync(outputDir, { recursive: true, force: true });
     const t = performance.now();
     try {
       const o: GenOptions = {
         ...GEN_DEFAULTS, modelName: genPath, dataset: genData, numSamples: p, N: n, maxTokens: genTokens, temperature: 0.8, topP: 0.9,
-        outputDir, device, threads, overwrite: true, resume: false, systemPrompt: genSystemPrompt, quantization: null, batchWidth, engine,
+        outputDir, device, threads, overwrite: true, resume: false, systemPrompt: genSystemPrompt, quantization: null, batchWidth, engine, contexts,
       };
       probe.first = 0;
       const r = await runGen(o, { onProblemSaved: () => (probe.last = performance.now()) });
       const doc = JSON.parse(readFileSync(r.path, "utf8"));
       const session = doc.metadata.timings.sessions.at(-1);
       const lengths = doc.results.flatMap((x: any) => x.solutions.map((s: any) => s.num_tokens));
-      outputs.set(engine, JSON.stringify(doc.results));
+      outputs.set(label, JSON.stringify(doc.results));
       genRuns.push({
-        config: cfg, engine, problems: p, N: n, wall_s: (performance.now() - t) / 1000, ...session,
+        config: cfg, engine, contexts_requested: contexts ?? null, contexts: doc.metadata.runtime.contexts, problems: p, N: n, wall_s: (performance.now() - t) / 1000, ...session,
         stopped_early: lengths.filter((l: number) => l < genTokens).length,
         tokens_per_s: session.generated_tokens / session.seconds,
         // From the first decode step to the last problem saved: generation without the prompts' prefill.
@@ -345,13 +351,14 @@ for (const cfg of a["gen-configs"]!.split(",").filter(Boolean)) {
         decode_tokens_per_s: session.generated_tokens / ((probe.last - probe.first) / 1000),
         prefill_s: session.seconds - (probe.last - probe.first) / 1000,
         redraw_rate: session.draws ? session.full_vocabulary_redraws / session.draws : 0,
-        // Both engines decode the same batches: their solutions must be byte-identical.
-        same_solutions_as_first_engine: outputs.get(genEngines[0]) === outputs.get(engine),
+        // Every engine and context count decodes the same shapes per sequence: their solutions must be
+        // byte-identical (on CUDA only within one matmul-kernel class of widths, see engine.ts).
+        same_solutions_as_first_engine: outputs.get(genVariants[0].label) === outputs.get(label),
       });
-      say(`gen ${cfg} (${engine}): ${(session.generated_tokens / session.seconds).toFixed(0)} tok/s overall, ${genRuns.at(-1).decode_tokens_per_s.toFixed(0)} tok/s decoding (width ${session.batch_width}, ${session.full_vocabulary_redraws}/${session.draws} full redraws)`);
+      say(`gen ${cfg} (${label}): ${(session.generated_tokens / session.seconds).toFixed(0)} tok/s overall, ${genRuns.at(-1).decode_tokens_per_s.toFixed(0)} tok/s decoding (width ${session.batch_width} x ${doc.metadata.runtime.contexts} context(s), ${session.full_vocabulary_redraws}/${session.draws} full redraws)`);
     } catch (error) {
-      genRuns.push({ config: cfg, engine, error: String((error as Error)?.stack ?? error).slice(0, 1500) });
-      say(`gen ${cfg} (${engine}) failed:`, error);
+      genRuns.push({ config: cfg, engine, contexts_requested: contexts ?? null, error: String((error as Error)?.stack ?? error).slice(0, 1500) });
+      say(`gen ${cfg} (${label}) failed:`, error);
     }
     save();
   }

@@ -36,6 +36,13 @@ export interface GenOptions {
   fullVocabulary?: boolean;
   /** How steps reach llama.cpp (gen/step.ts); not a flag: tests and benchmarks compare the paths. Speed only. */
   engine?: GenEngine;
+  /**
+   * Lock-step engines run side by side, each on its own context (shared weights) with
+   * ceil(width / contexts) sequences and every contexts-th problem: while one decodes on a libuv
+   * thread the other draws on the main thread. Not a flag; speed only. Default: 2 on a GPU at a
+   * batch width >= 64, else 1.
+   */
+  contexts?: number;
   modelsDir?: string;
   cacheDir?: string;
   endpoint?: string;
@@ -75,6 +82,7 @@ export function validateGenOptions(o: GenOptions): void {
   if (o.numSamples !== undefined) int(o.numSamples, "num_samples", 1);
   if (o.threads !== undefined) int(o.threads, "threads", 1);
   if (o.batchWidth !== undefined) int(o.batchWidth, "batch_width", 1);
+  if (o.contexts !== undefined) int(o.contexts, "contexts", 1);
   if (!Number.isFinite(o.temperature) || o.temperature < 0) throw new UserError(`--temperature must be >= 0 (0 = greedy), got ${o.temperature}`);
   if (!Number.isFinite(o.topP) || o.topP <= 0 || o.topP > 1) throw new UserError(`--top_p must be in (0, 1], got ${o.topP}`);
   if (!Number.isFinite(o.gpuMemoryUtilization) || o.gpuMemoryUtilization <= 0 || o.gpuMemoryUtilization > 1) {

@@ -11,7 +11,7 @@ import { ggufQuantizationFor } from "../models/quantization.js";
 import { resolveModel } from "../models/resolve.js";
 import { writeJsonAtomic } from "../util/atomic.js";
 import { toolVersion } from "../util/version.js";
-import { defaultWidth, openGenContext } from "./context.js";
+import { defaultWidth, openGenContext, type GenContext } from "./context.js";
 import { runLockstep, type EngineStats, type GenJob } from "./engine.js";
 import { fingerprintOf, outputFileName, readExistingOutput } from "./output.js";
 import { validateGenOptions, type GenOptions } from "./options.js";
@@ -94,13 +94,19 @@ export async function runGen(o: GenOptions, hooks: GenHooks = {}): Promise<GenRe
     // picks matmul kernels by batch rows, so another width may change the last bits).
     // More slots than samples would only decode filler tokens.
     const wantWidth = Math.min(o.batchWidth ?? defaultWidth({ gpu, samples: o.N, problems: rows.length }), o.N * rows.length);
-    const { context, width, batchSize } = await openGenContext(model, { width: wantWidth, maxPrompt, maxTokens: o.maxTokens });
+    // Engines side by side (see GenOptions.contexts): each gets ceil(width / contexts) sequences, chosen
+    // from the whole selection like the width, so a resumed run decodes the same shapes.
+    const wantContexts = o.contexts ?? (gpu && wantWidth >= 64 ? 2 : 1);
+    const contexts = await openContexts(model, {
+      count: Math.max(1, Math.min(wantContexts, jobs.length)), width: Math.ceil(wantWidth / wantContexts), maxPrompt, maxTokens: o.maxTokens,
+    });
+    const { width, batchSize } = contexts[0];
     const widths = new Set(priorSessions.map((s) => (s as { batch_width?: number }).batch_width));
     if (gpu && priorSessions.length > 0 && !widths.has(width)) {
       log.warn(`resuming at batch width ${width}, the earlier run used ${[...widths].join("/")}: on a GPU the new problems' solutions can differ from an uninterrupted run's`);
     }
 
-    const session = { started_at: new Date().toISOString(), seconds: 0, problems: 0, prompt_tokens: 0, generated_tokens: 0, tokens_per_second: 0, decodes: 0, draws: 0, full_vocabulary_redraws: 0, batch_width: width };
+    const session = { started_at: new Date().toISOString(), seconds: 0, problems: 0, prompt_tokens: 0, generated_tokens: 0, tokens_per_second: 0, decodes: 0, draws: 0, full_vocabulary_redraws: 0, batch_width: width, contexts: contexts.length };
     const started = performance.now();
     const metadata = {
       model_name: o.modelName, dataset: o.dataset, split: o.split, N: o.N, num_samples: o.numSamples ?? null,
@@ -115,7 +121,7 @@ export async function runGen(o: GenOptions, hooks: GenHooks = {}): Promise<GenRe
         num_tokens: "generated tokens, end-of-generation token excluded", full_vocabulary: o.fullVocabulary === true,
       },
       tool: { name: "prm-rel", version: toolVersion, node_llama_cpp: await getModuleVersion(), llama_cpp: llama.llamaCppRelease.release },
-      runtime: { device: gpu ? llama.gpu : "cpu", gpus: gpu ? await llama.getGpuDeviceNames() : [], threads: llama.maxThreads, batch_width: width, batch_size: batchSize },
+      runtime: { device: gpu ? llama.gpu : "cpu", gpus: gpu ? await llama.getGpuDeviceNames() : [], threads: llama.maxThreads, batch_width: width, batch_size: batchSize, contexts: contexts.length },
       fingerprint,
     };
     const save = (complete: boolean) => {
@@ -126,16 +132,26 @@ export async function runGen(o: GenOptions, hooks: GenHooks = {}): Promise<GenRe
     };
 
     const progress = new Progress(rows.length, done.size);
-    log.info(`generating ${jobs.length} problems x ${o.N} samples with ${width} sequences per decode (${gpu ? llama.gpu : "cpu"}, ${llama.maxThreads} threads)`);
+    const across = contexts.length > 1 ? ` on each of ${contexts.length} contexts` : "";
+    log.info(`generating ${jobs.length} problems x ${o.N} samples with ${width} sequences per decode${across} (${gpu ? llama.gpu : "cpu"}, ${llama.maxThreads} threads)`);
+    // Each engine's latest counts; the session shows their sums.
+    const perEngine: EngineStats[] = contexts.map(() => ({ decodes: 0, promptTokens: 0, generatedTokens: 0, draws: 0, fullRedraws: 0, interrupted: false }));
+    // One engine failing stops the others (their contexts are disposed below).
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    hooks.signal?.addEventListener("abort", onAbort);
+    if (hooks.signal?.aborted) stop.abort();
     let stats: EngineStats;
     try {
-      stats = await runLockstep(
+      const engines = contexts.map((c, e) => runLockstep(
         {
-          model, context, width, vocabSize, samples: o.N, maxTokens: o.maxTokens, seed: o.seed, fullVocabulary: o.fullVocabulary, engine: o.engine,
-          sampler: { temperature: o.temperature, topP: o.topP }, signal: hooks.signal,
+          model, context: c.context, width: c.width, vocabSize, samples: o.N, maxTokens: o.maxTokens, seed: o.seed, fullVocabulary: o.fullVocabulary, engine: o.engine,
+          sampler: { temperature: o.temperature, topP: o.topP }, signal: stop.signal,
           onStep: (s) => {
-            Object.assign(session, { prompt_tokens: s.promptTokens, generated_tokens: s.generatedTokens, decodes: s.decodes, draws: s.draws, full_vocabulary_redraws: s.fullRedraws });
-            progress.tick(s.generatedTokens);
+            perEngine[e] = s;
+            const t = sumStats(perEngine);
+            Object.assign(session, { prompt_tokens: t.promptTokens, generated_tokens: t.generatedTokens, decodes: t.decodes, draws: t.draws, full_vocabulary_redraws: t.fullRedraws });
+            progress.tick(t.generatedTokens);
           },
           onProblem: (job, samples) => {
             const row = rows[job.position];
@@ -149,10 +165,19 @@ export async function runGen(o: GenOptions, hooks: GenHooks = {}): Promise<GenRe
             hooks.onProblemSaved?.({ index: row.index, done: done.size, total: rows.length, path });
           },
         },
-        jobs,
-      );
+        // Interleaved, so the engines finish about together.
+        jobs.filter((_, j) => j % contexts.length === e),
+      ).catch((error) => {
+        stop.abort();
+        throw error;
+      }));
+      const settled = await Promise.allSettled(engines);
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
+      stats = sumStats(settled.map((r) => (r as PromiseFulfilledResult<EngineStats>).value));
     } finally {
-      await context.dispose();
+      hooks.signal?.removeEventListener("abort", onAbort);
+      for (const c of contexts) await c.context.dispose();
     }
     if (stats.interrupted) {
       const saved = done.size > 0 ? `${done.size}/${rows.length} problems are saved in ${path}` : "no problem had finished, nothing was written";
@@ -164,6 +189,44 @@ export async function runGen(o: GenOptions, hooks: GenHooks = {}): Promise<GenRe
   } finally {
     await model.dispose();
   }
+}
+
+/**
+ * Open `count` generation contexts of `width` sequences each. When a later one does not fit at the
+ * first one's width, fall back to fewer contexts (never narrower ones: the decode shape would differ).
+ */
+async function openContexts(model: LlamaModel, opts: { count: number; width: number; maxPrompt: number; maxTokens: number }): Promise<GenContext[]> {
+  const first = await openGenContext(model, { width: opts.width, maxPrompt: opts.maxPrompt, maxTokens: opts.maxTokens });
+  const contexts = [first];
+  try {
+    while (contexts.length < opts.count) {
+      let next: GenContext | undefined;
+      try {
+        next = await openGenContext(model, { width: first.width, maxPrompt: opts.maxPrompt, maxTokens: opts.maxTokens });
+      } catch (error) {
+        if (!(error instanceof UserError)) throw error;
+      }
+      if (next && next.width === first.width) {
+        contexts.push(next);
+        continue;
+      }
+      await next?.context.dispose();
+      log.warn(`not enough memory for ${opts.count} generation contexts of ${first.width} sequences: using ${contexts.length}`);
+      break;
+    }
+  } catch (error) {
+    for (const c of contexts) await c.context.dispose();
+    throw error;
+  }
+  return contexts;
+}
+
+function sumStats(all: EngineStats[]): EngineStats {
+  const sum = (k: "decodes" | "promptTokens" | "generatedTokens" | "draws" | "fullRedraws") => all.reduce((a, s) => a + s[k], 0);
+  return {
+    decodes: sum("decodes"), promptTokens: sum("promptTokens"), generatedTokens: sum("generatedTokens"), draws: sum("draws"), fullRedraws: sum("fullRedraws"),
+    interrupted: all.some((s) => s.interrupted),
+  };
 }
 
 function messagesFor(systemPrompt: string, question: string): ChatMessage[] {
