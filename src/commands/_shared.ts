@@ -88,13 +88,6 @@ export function numberFlag(value: string | undefined, name: string, fallback: nu
   return n;
 }
 
-/** --gpu_memory_utilization (gen and score): a share of each card, in (0, 1]; default 0.9 as the seed's. */
-export function gpuMemoryUtilizationFlag(value: string | undefined): number {
-  const u = numberFlag(value, "gpu_memory_utilization", 0.9);
-  if (u <= 0 || u > 1) throw new UserError(`--gpu_memory_utilization must be in (0, 1], got ${value}`);
-  return u;
-}
-
 /** Check an enumerated flag and list the valid names when it is wrong. */
 export function enumFlag<T extends string>(value: string | undefined, name: string, valid: readonly T[], fallback: T): T {
   if (value === undefined || value === "") return fallback;

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { defineCommand } from "citty";
 import { UserError } from "../errors.js";
-import { DEVICES, type Device } from "../llama/runtime.js";
+import { checkGpuMemoryUtilization, DEFAULT_GPU_MEMORY_UTILIZATION, DEVICES, type Device } from "../llama/runtime.js";
 import { DEFAULT_AGGREGATIONS, DEFAULT_THRESHOLDS, parseAggregations, parseThresholds } from "../score/aggregate.js";
 import { DEFAULT_PRM, type ScoreOptions } from "../score/options.js";
 import { renderDocument } from "../score/report.js";
-import { enumFlag, gpuMemoryUtilizationFlag, intFlag, listFlag, rejectUnknownFlags, withInterrupt } from "./_shared.js";
+import { enumFlag, intFlag, listFlag, numberFlag, rejectUnknownFlags, withInterrupt } from "./_shared.js";
 
 const LIST_FLAGS = ["data_file", "token_thresholds", "aggregation_methods"];
 
@@ -19,7 +19,7 @@ const args = {
   device: { type: "string", description: "Where the PRM runs: cuda (default, as the seed) | cpu | auto", valueHint: "cuda|cpu|auto" },
   threads: { type: "string", description: "CPU threads for llama.cpp (default: all cores)" },
   tensor_parallel_size: { type: "string", description: "GPUs to split the PRM's layers over, e.g. 2 for the 72B PRM (default: 1)" },
-  gpu_memory_utilization: { type: "string", description: "Share of each GPU's memory the PRM and its KV cache may use (default: 0.9)" },
+  gpu_memory_utilization: { type: "string", description: `Share of each GPU's memory the PRM and its KV cache may use (default: ${DEFAULT_GPU_MEMORY_UTILIZATION})` },
   parallel: { type: "string", description: "Solutions in flight at once (default: 16 on a GPU, 2 on the CPU)" },
   prm_family: { type: "string", description: "Override the PRM family: qwen-prm-head | plus-minus" },
   generator_model: { type: "string", description: "Generator GGUF (or id) whose tokenizer τ counts in (default: from the data file, or the PRM's when shared)" },
@@ -75,7 +75,7 @@ export function scoreOptionsFromArgs(a: Record<string, any>, rawArgs: string[], 
     device: enumFlag(a.device, "device", DEVICES, d.device ?? "cuda") as Device,
     threads: intFlag(a.threads, "threads", undefined, 1),
     tensorParallelSize: intFlag(a.tensor_parallel_size, "tensor_parallel_size", 1, 1),
-    gpuMemoryUtilization: gpuMemoryUtilizationFlag(a.gpu_memory_utilization),
+    gpuMemoryUtilization: checkGpuMemoryUtilization(numberFlag(a.gpu_memory_utilization, "gpu_memory_utilization", DEFAULT_GPU_MEMORY_UTILIZATION)),
     parallel: intFlag(a.parallel, "parallel", undefined, 1),
     prmFamily: a.prm_family,
     generatorModel: a.generator_model,

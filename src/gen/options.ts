@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UserError } from "../errors.js";
-import type { Device } from "../llama/runtime.js";
+import { checkGpuMemoryUtilization, DEFAULT_GPU_MEMORY_UTILIZATION, type Device } from "../llama/runtime.js";
 import type { GenEngine } from "./step.js";
 import { projectRoot } from "../util/version.js";
 
@@ -58,7 +58,7 @@ export const GEN_DEFAULTS = {
   maxTokens: 2048,
   outputDir: "prm_analysis_data",
   tensorParallelSize: 1,
-  gpuMemoryUtilization: 0.9,
+  gpuMemoryUtilization: DEFAULT_GPU_MEMORY_UTILIZATION,
   dtype: "float16",
   quantization: null,
   seed: 0,
@@ -85,9 +85,7 @@ export function validateGenOptions(o: GenOptions): void {
   if (o.contexts !== undefined) int(o.contexts, "contexts", 1);
   if (!Number.isFinite(o.temperature) || o.temperature < 0) throw new UserError(`--temperature must be >= 0 (0 = greedy), got ${o.temperature}`);
   if (!Number.isFinite(o.topP) || o.topP <= 0 || o.topP > 1) throw new UserError(`--top_p must be in (0, 1], got ${o.topP}`);
-  if (!Number.isFinite(o.gpuMemoryUtilization) || o.gpuMemoryUtilization <= 0 || o.gpuMemoryUtilization > 1) {
-    throw new UserError(`--gpu_memory_utilization must be in (0, 1], got ${o.gpuMemoryUtilization}`);
-  }
+  checkGpuMemoryUtilization(o.gpuMemoryUtilization);
   if (!o.modelName.trim()) throw new UserError("--model_name is empty");
   if (!o.dataset.trim()) throw new UserError("--dataset is empty");
   if (!o.outputDir.trim()) throw new UserError("--output_dir is empty");

@@ -16,6 +16,15 @@ export interface RuntimeOptions {
   tensorParallelSize?: number;
 }
 
+/** The seed's --gpu_memory_utilization default. */
+export const DEFAULT_GPU_MEMORY_UTILIZATION = 0.9;
+
+/** --gpu_memory_utilization (gen and score): a share of each card, in (0, 1]. */
+export function checkGpuMemoryUtilization(u: number): number {
+  if (!Number.isFinite(u) || u <= 0 || u > 1) throw new UserError(`--gpu_memory_utilization must be in (0, 1], got ${u}`);
+  return u;
+}
+
 const cache = new Map<string, Promise<Llama>>();
 
 /**
@@ -41,7 +50,7 @@ async function loadRuntime(opts: RuntimeOptions): Promise<Llama> {
     const all = visible ?? Array.from({ length: 64 }, (_, i) => String(i));
     process.env.CUDA_VISIBLE_DEVICES = all.slice(0, opts.tensorParallelSize).join(",");
   }
-  const util = opts.gpuMemoryUtilization ?? 0.9;
+  const util = opts.gpuMemoryUtilization ?? DEFAULT_GPU_MEMORY_UTILIZATION;
   const common = {
     maxThreads: threads,
     logLevel: LlamaLogLevel.error,
