@@ -1,4 +1,4 @@
-import { spawn, execSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { join, resolve } from "node:path";
@@ -21,6 +21,7 @@ import { projectRoot } from "../../src/util/version.js";
 import { genDecomp, scoreDecomp } from "./decomp.js";
 import { BENCH_SHAPES, matmulParams, writeBenchModel } from "./models.js";
 import { renderMarkdown } from "./report.js";
+import { sh } from "./sh.js";
 import { synthGenFile } from "./synth.js";
 
 /**
@@ -87,14 +88,6 @@ const threads = a.threads ? Number(a.threads) : undefined;
 const type = a.type === "f16" ? GgmlType.F16 : GgmlType.Q4_0;
 const shape = BENCH_SHAPES[a.shape!];
 const say = (...m: unknown[]) => console.error(`[bench ${elapsed().toFixed(0).padStart(4)}s]`, ...m);
-
-function sh(cmd: string): string {
-  try {
-    return execSync(cmd, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  } catch {
-    return "";
-  }
-}
 
 export const results: any = {
   date: new Date().toISOString(),

@@ -1,4 +1,4 @@
-import { spawn, execSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,6 +7,7 @@ import { GgmlType } from "../../src/gguf/constants.js";
 import { AGGREGATIONS, DEFAULT_THRESHOLDS } from "../../src/score/aggregate.js";
 import { runScore } from "../../src/score/run.js";
 import { BENCH_SHAPES, writeBenchModel } from "./models.js";
+import { sh } from "./sh.js";
 import { synthGenFile } from "./synth.js";
 
 /**
@@ -49,13 +50,6 @@ if (a.child) {
   process.exit(0);
 }
 
-const sh = (cmd: string) => {
-  try {
-    return execSync(cmd, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  } catch {
-    return "";
-  }
-};
 const memory = (): number[] => sh("nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits").split("\n").filter(Boolean).map(Number);
 const out = resolve(a.out!);
 const work = resolve(a.work!);
