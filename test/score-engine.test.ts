@@ -11,7 +11,7 @@ import { makeTinyPlusMinusPrm, makeTinyQwenPrm } from "../src/prm/tiny.js";
 import { aggregate, parseAggregations, parseThresholds } from "../src/score/aggregate.js";
 import { createScoringContexts } from "../src/score/context.js";
 import { guardOutputReorder } from "../src/llama/output-reorder.js";
-import { runEngine, type JobResult } from "../src/score/engine.js";
+import { SequenceWorker, runEngine, type JobResult } from "../src/score/engine.js";
 import { naiveItems, planSolution, viewScores } from "../src/score/plan.js";
 import { llamaTextTokenizer, truncate } from "../src/score/truncate.js";
 import { matVec, referenceForward } from "./reference/forward.js";
@@ -117,6 +117,29 @@ test("plan: whole items have one reward; views past the end share the full solut
   assert.equal(plan.items[plan.wholeItem[1]].rewardPositions.length, 1);
   assert.equal(plan.items[plan.stepItem[1]].rewardPositions.length, STEPS.length);
   assert.equal(plan.items[plan.stepItem[0]].rewardPositions.length, 1);
+  await prm.model.dispose();
+});
+
+test("plan order: the full text is one decode, then each τ view evaluates only its separator (and a re-cut token)", async () => {
+  const prm = await loadPrm(await llamaP, join(dir, "qwen-prm-head.gguf"));
+  const genModel = await (await llamaP).loadModel({ modelPath: join(dir, "gen.gguf"), vocabOnly: true });
+  const cut = truncate(SOLUTIONS[0], llamaTextTokenizer(genModel), THRESHOLDS);
+  const plan = planSolution(prm.scorer, "Find x.", [...cut.texts, SOLUTIONS[0]], false);
+  const lengths = plan.items.map((it) => it.tokens.length);
+  assert.deepEqual(lengths, [...lengths].sort((a, b) => b - a), "items go longest first");
+  const context = await prm.model.createContext({ contextSize: 400, sequences: 1 });
+  const worker = new SequenceWorker(context.getSequence(), prm.scorer, true);
+  const perItem: number[] = [];
+  for (const item of plan.items) {
+    const stats = { tokensEvaluated: 0, escalations: 0 };
+    await worker.evaluate(item, { value: 0 }, stats);
+    perItem.push(stats.tokensEvaluated);
+  }
+  assert.equal(perItem[0], lengths[0]);
+  // The step format adds one separator token after the cut; BPE may re-cut the cut's last token.
+  for (const n of perItem.slice(1)) assert.ok(n >= 1 && n <= 3, `a τ view evaluated ${n} tokens: ${perItem.join(", ")}`);
+  await context.dispose();
+  await genModel.dispose();
   await prm.model.dispose();
 });
 

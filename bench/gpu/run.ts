@@ -220,6 +220,7 @@ await stage("score", 60, async () => {
   const outputFile = join(work, "score-out.json");
   const layouts: (string | undefined)[] = a["score-layouts"] ? a["score-layouts"].split(",").filter(Boolean) : [undefined];
   const runs: any[] = [];
+  let firstRewards: number[] | undefined;
   const pool = Number(process.env.UV_THREADPOOL_SIZE) || 4;
   if (layouts.some((l) => l && parseInt(l, 10) + 2 > pool)) say(`warning: UV_THREADPOOL_SIZE ${pool}: contexts beyond ~${pool - 2} wait for a libuv thread to decode or sample`);
   for (const layout of layouts) {
@@ -236,7 +237,7 @@ await stage("score", 60, async () => {
         outputFile, noQuantization: type === GgmlType.F16, device, threads, overwrite: true,
         parallel: a["score-parallel"] ? Number(a["score-parallel"]) : undefined,
         // "16x1+fa": the same layout with flash attention on.
-        layout: layout?.replace(/\+fa$/, ""), flashAttention: layout?.endsWith("+fa") ?? false,
+        layout: layout?.replace(/\+fa$/, ""), flashAttention: layout === undefined ? undefined : layout.endsWith("+fa"),
         contextThreads: a["score-context-threads"] ? Number(a["score-context-threads"]) : undefined,
       });
     } catch (error) {
@@ -249,8 +250,13 @@ await stage("score", 60, async () => {
     const m = run.document.metadata as any;
     const scale = problems / scoreProblems;
     const scoreS = m.timings.score_s;
+    // Every reward of this run against the first layout's: how far flash attention or another
+    // layout moves them (same model, same file).
+    const rewards = collectRewards(run.document.files);
+    firstRewards ??= rewards;
+    const rewardDiff = rewards.length === firstRewards.length ? Math.max(0, ...rewards.map((r, i) => Math.abs(r - firstRewards![i]))) : undefined;
     runs.push({
-      layout: m.prm.layout, problems_scored: scoreProblems, solutions: scoreProblems * samples, wall_s: wall, load_s: m.timings.load_s, score_s: scoreS,
+      layout: m.prm.layout + (m.prm.flash_attention ? "+fa" : ""), flash_attention: m.prm.flash_attention, max_reward_diff_vs_first: rewardDiff, problems_scored: scoreProblems, solutions: scoreProblems * samples, wall_s: wall, load_s: m.timings.load_s, score_s: scoreS,
       sequences: m.prm.sequences, contexts: m.prm.contexts, sequences_per_context: m.prm.sequences_per_context, batch_size: m.prm.batch_size, context_size: m.prm.context_size, gpu: m.prm.gpu,
       tokens: m.tokens, prm_tokens_per_s: m.tokens.evaluated / scoreS,
       extrapolated_full_file: { factor: scale, score_s: scoreS * scale, wall_s: m.timings.load_s + scoreS * scale, tokens_evaluated: m.tokens.evaluated * scale, naive_tokens: m.tokens.naive * scale },
@@ -390,3 +396,16 @@ save();
 say(`done in ${elapsed().toFixed(0)} s; results in ${outDir}`);
 console.log(readFileSync(join(outDir, "RESULTS-run.md"), "utf8"));
 process.exit(0);
+
+/** Every step and whole reward of a score document's results, in document order. */
+function collectRewards(node: unknown, out: number[] = []): number[] {
+  if (Array.isArray(node)) for (const x of node) collectRewards(x, out);
+  else if (node && typeof node === "object") {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === "step_rewards" && Array.isArray(v)) out.push(...(v as number[]));
+      else if (k === "whole_reward" && typeof v === "number") out.push(v);
+      else collectRewards(v, out);
+    }
+  }
+  return out;
+}

@@ -24,7 +24,7 @@ const args = {
   prm_family: { type: "string", description: "Override the PRM family: qwen-prm-head | plus-minus" },
   generator_model: { type: "string", description: "Generator GGUF (or id) whose tokenizer τ counts in (default: from the data file, or the PRM's when shared)" },
   from_results: { type: "string", description: "Rebuild every table from a score output JSON, without a model" },
-  flash_attention: { type: "boolean", description: "Flash attention in the PRM context (default off: less precise on CPU and CUDA)", default: false },
+  flash_attention: { type: "boolean", description: "Flash attention in the PRM contexts (default: on with a GPU, 24–30% faster for a 7B PRM on an H200; off on the CPU, where it accumulates in f16). --no-flash_attention turns it off" },
   overwrite: { type: "boolean", description: "Replace an existing output made with other settings", default: false },
   json: { type: "boolean", description: "Print the result document (JSON) on stdout instead of the tables", default: false },
 } as const;
@@ -79,7 +79,7 @@ export function scoreOptionsFromArgs(a: Record<string, any>, rawArgs: string[], 
     parallel: intFlag(a.parallel, "parallel", undefined, 1),
     prmFamily: a.prm_family,
     generatorModel: a.generator_model,
-    flashAttention: Boolean(a.flash_attention),
+    flashAttention: a.flash_attention === undefined ? undefined : Boolean(a.flash_attention),
     overwrite: Boolean(a.overwrite),
   };
 }

@@ -35,7 +35,7 @@ export interface ScoreOptions {
   layout?: ScoreLayout | string;
   /** CPU threads of each PRM context (default: the runtime's, shared among the contexts decoding at once). */
   contextThreads?: number;
-  /** Flash attention in the PRM context (default off: more precise; see context.ts). */
+  /** Flash attention in the PRM contexts (default: on with a GPU, off on the CPU; see context.ts). */
   flashAttention?: boolean;
   /** Replace an existing output made with other settings. */
   overwrite?: boolean;

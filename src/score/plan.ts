@@ -4,9 +4,13 @@ import { aggregate, type Aggregation, type Rewards } from "./aggregate.js";
 /**
  * What the PRM must evaluate for one solution. A *view* is one text to score: each threshold's
  * truncation, then the full solution (the last view). Every distinct text gets one step-separated
- * item and, when `whole` is asked for, one whole-text item. Items are ordered so that each shares
- * the longest prefix with the one before: step items by ascending length (complete steps are shared
- * by every τ; only the partial last step differs), then whole items by ascending length.
+ * item and, when `whole` is asked for, one whole-text item. Items go longest first, step items then
+ * whole items: a τ view's tokens are the full text's up to the cut plus a separator, so after the full
+ * text has been evaluated (one long decode, every step's reward read in it) each shorter view only
+ * erases back to its cut and evaluates the separator (a decode of a few tokens). Shortest first
+ * evaluates the same tokens as a chain of mid-sized decodes; on a GPU a decode costs at least one
+ * pass over the weights (and, where llama.cpp dequantizes for cuBLAS, a dequantization), so fewer
+ * long decodes are faster.
  */
 export interface SolutionPlan {
   items: Encoded[];
@@ -17,7 +21,7 @@ export interface SolutionPlan {
 }
 
 export function planSolution(scorer: PrmScorer, question: string, viewTexts: readonly string[], needWhole: boolean): SolutionPlan {
-  const distinct = [...new Set(viewTexts)].sort((a, b) => a.length - b.length);
+  const distinct = [...new Set(viewTexts)].sort((a, b) => b.length - a.length);
   const items: Encoded[] = [];
   const stepIndex = new Map<string, number>();
   for (const text of distinct) {
