@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TAIL_TARGET, candidatesFromPairs, drawRequest, nucleus, pickToken, toCandidates, uniformFor, type Candidates } from "../src/gen/sampler.js";
+import { TAIL_TARGET, candidatesFromPairs, drawFromPairs, drawRequest, nucleus, pickToken, toCandidates, uniformFor, type Candidates, type DrawRequest } from "../src/gen/sampler.js";
 import { outputFileName } from "../src/gen/output.js";
 import { mulberry32 } from "../src/util/random.js";
 
@@ -84,6 +84,70 @@ test("candidates from llama.cpp's [id, p, …] array equal those from node-llama
     const map = new Map(ids.map((id, k) => [id, probs[k]] as [number, number]));
     assert.deepEqual(candidatesFromPairs(pairs), toCandidates(map));
   }
+});
+
+/** What llama.cpp hands over: float32 softmax over the kept tokens, sorted by logit (ties in any order). */
+function llamaPairs(random: () => number, n: number, spread: number, quantum: number): number[] {
+  const ids = Array.from({ length: n }, (_, k) => k * 3 + Math.floor(random() * 3));
+  for (let k = n - 1; k > 0; k--) {
+    const j = Math.floor(random() * (k + 1));
+    [ids[k], ids[j]] = [ids[j], ids[k]];
+  }
+  // Coarse logits make ties (equal probabilities); sorted by logit only.
+  const logits = ids.map(() => Math.fround(Math.round((spread * Math.log(random() + 1e-12)) / quantum) * quantum)).sort((a, b) => b - a);
+  const e = logits.map((l) => Math.fround(Math.exp(l - logits[0])));
+  let z = 0;
+  for (const x of e) z = Math.fround(z + x);
+  return ids.flatMap((id, k) => [id, Math.fround(e[k] / z)]);
+}
+
+test("drawFromPairs draws exactly what pickToken draws from the same pairs, for every request, setting and uniform", () => {
+  const random = mulberry32(11);
+  // A hand-made tail too: any bound, including one that no real request gives.
+  const odd: DrawRequest = {
+    options: drawRequest({ temperature: 1, topP: 1 }, 10).options,
+    tail: (c, v) => odd.tailFor(c.ids.length, c.probs[0], v),
+    tailFor: (size, top, v) => ({ count: v - size, max: top * 0.03 }),
+  };
+  let checked = 0;
+  const decided = new Set<string>();
+  for (let trial = 0; trial < 6000; trial++) {
+    const s = { temperature: [0, 0.5, 0.8, 1, 1.3][trial % 5], topP: [0.1, 0.5, 0.9, 0.95, 1][Math.floor(trial / 5) % 5] };
+    const n = trial % 97 === 0 ? 0 : 1 + Math.floor(random() ** 2 * 700);
+    let pairs = llamaPairs(random, n, 1 + random() * 12, [0, 0.5, 2][trial % 3] || 1e-30);
+    // Now and then out of order (never from llama.cpp; the general path), or with zero probabilities.
+    if (trial % 13 === 0 && n > 2) [pairs[1], pairs[3]] = [pairs[3], pairs[1]];
+    if (trial % 17 === 0) pairs = pairs.map((x, k) => (k % 2 === 1 && k > 2 * (n >> 1) ? 0 : x));
+    const vocab = n + [0, 5, 1000, 152064][trial % 4];
+    const requests = [drawRequest(s, vocab), drawRequest(s, vocab, { tailTarget: 0.1 }), drawRequest(s, vocab, { full: true }), odd];
+    const c = candidatesFromPairs(pairs);
+    // Uniforms at random and right on the cumulative boundaries (where > vs >= matters).
+    let acc = 0;
+    const cums = Array.from(c.probs, (p) => (acc += p));
+    const us = [random(), random(), 0, cums[Math.floor(random() * n)] / acc, cums[0] / acc, (0.9 * cums[1]) / cums[1]].filter((u) => u >= 0 && u < 1);
+    for (const request of requests) {
+      const tail = request.tail(c, vocab);
+      if (n > 0 && pairs[1] === c.probs[0]) assert.deepEqual(request.tailFor(n, pairs[1], vocab), tail);
+      for (const u of us) {
+        const want = pickToken(c, tail, s, u);
+        const got = drawFromPairs(pairs, request, vocab, s, u);
+        assert.equal(got, want, `trial ${trial}: n=${n} V=${vocab} T=${s.temperature} top_p=${s.topP} u=${u}`);
+        checked++;
+        decided.add(want === undefined ? "undecided" : "decided");
+      }
+    }
+  }
+  assert.ok(checked > 50_000 && decided.size === 2, `${checked} draws compared`);
+});
+
+test("drawFromPairs orders ties by id, as candidatesFromPairs does", () => {
+  const pairs = [7, 0.4, 3, 0.4, 5, 0.1, 9, 0.1, 1, 0.1];
+  const req = drawRequest({ temperature: 1, topP: 1 }, 5, { full: true });
+  assert.equal(drawFromPairs(pairs, req, 5, { temperature: 0, topP: 1 }, 0.5), 3);
+  // Sorted: 3, 7 (0.4 each), then 1, 5, 9 (0.1 each); total 1.1.
+  const us = [0.1, 0.5, 0.8, 0.85, 0.95];
+  assert.deepEqual(us.map((u) => drawFromPairs(pairs, req, 5, { temperature: 1, topP: 1 }, u)), [3, 7, 1, 5, 9]);
+  assert.deepEqual(us.map((u) => pickToken(candidatesFromPairs(pairs), NO_TAIL, { temperature: 1, topP: 1 }, u)), [3, 7, 1, 5, 9]);
 });
 
 test("drawRequest: llama.cpp's top_k left out, top_p off, min_p from the tail target", () => {

@@ -36,6 +36,8 @@ export const BENCH_SHAPES: Record<string, BenchShape> = {
   "qwen2.5-1.5b": { arch: "qwen2", nEmbd: 1536, nLayer: 28, nHead: 12, nHeadKv: 2, nFf: 8960, contextLength: 32768, nVocab: 151936 },
   /** For dry runs on a laptop CPU. */
   tiny: { arch: "qwen2", nEmbd: 256, nLayer: 2, nHead: 4, nHeadKv: 2, nFf: 512, contextLength: 32768, nVocab: 8192 },
+  /** Qwen's vocabulary on a near-empty body: a cheap CPU decode with a realistic sampling cost (bench/gen-host.ts). */
+  "tiny-152k": { arch: "qwen2", nEmbd: 64, nLayer: 1, nHead: 2, nHeadKv: 1, nFf: 128, contextLength: 32768, nVocab: 152064 },
 };
 
 /** Matrix parameters a token passes through (all but the embedding lookup), without / with the LM head. */

@@ -303,11 +303,11 @@ LlamaContextSequence.prototype.controlledEvaluate = function (this: LlamaContext
   if (!probe.first && Array.isArray(input) && input.some((i: any) => Array.isArray(i) && i[1]?.generateNext?.probabilities)) probe.first = performance.now();
   return originalEvaluate.call(this, input, options);
 } as any;
-const originalStep = LockstepDecoder.prototype.step;
-LockstepDecoder.prototype.step = function (this: LockstepDecoder, rows) {
+const originalStepWith = LockstepDecoder.prototype.stepWith;
+LockstepDecoder.prototype.stepWith = function (this: LockstepDecoder, rows, reduce) {
   if (!probe.first) probe.first = performance.now();
-  return originalStep.call(this, rows);
-};
+  return originalStepWith.call(this, rows, reduce);
+} as typeof originalStepWith;
 const genEngines = a["gen-engine"]!.split(",").filter(Boolean) as GenEngine[];
 for (const e of genEngines) if (!GEN_ENGINES.includes(e)) throw new Error(`--gen-engine: ${e} is not one of ${GEN_ENGINES.join(", ")}`);
 const genContexts: (number | undefined)[] = a["gen-contexts"] ? a["gen-contexts"].split(",").filter(Boolean).map(Number) : [undefined];

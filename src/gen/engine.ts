@@ -1,6 +1,7 @@
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
-import { drawRequest, pickToken, uniformFor, type SamplerSettings } from "./sampler.js";
+import { drawFromPairs, drawRequest, uniformFor, type SamplerSettings } from "./sampler.js";
 import { controlledStepper, directStepper, type GenEngine, type StepRow } from "./step.js";
+import type { TokenPairs } from "../llama/lockstep-decoder.js";
 
 /**
  * Lock-step batch generation on one llama.cpp context: every slot advances one token per decode,
@@ -104,6 +105,12 @@ export async function runLockstep(opts: EngineOptions, jobs: GenJob[]): Promise<
   const stepper = engine === "direct" ? directStepper(context, { request, fullRequest }) : controlledStepper({ request, fullRequest });
   let nextJob = 0;
   let current: JobState | undefined;
+  const isEog = eogCache(model, vocabSize);
+  // Per-step scratch, reused: the rows handed to the stepper and each slot's drawn token.
+  const rows: StepRow[] = slots.map((slot) => ({ seq: slot.seq, token: filler, draw: false }));
+  if (slots.length === 1) rows.push({ seq: pad, token: filler, draw: false });
+  const uniforms = new Float64Array(slots.length);
+  const draw = (i: number, pairs: TokenPairs) => drawFromPairs(pairs, request, vocabSize, sampler, uniforms[i]);
 
   const take = (): { state: JobState; sample: number } | undefined => {
     if (!current || current.started === opts.samples) {
@@ -142,8 +149,7 @@ export async function runLockstep(opts: EngineOptions, jobs: GenJob[]): Promise<
         }
         stats.promptTokens += prompt.length;
       }
-      const active = slots.filter((s) => s.state);
-      if (active.length === 0) break;
+      if (!slots.some((s) => s.state)) break;
 
       for (const slot of slots) {
         if (slot.state) continue;
@@ -151,33 +157,33 @@ export async function runLockstep(opts: EngineOptions, jobs: GenJob[]): Promise<
         slot.prefilled = undefined; // filler tokens go in after its prompt
       }
       if (slots.length === 1) await roomFor(pad);
-      const rows: StepRow[] = slots.map((slot) => (slot.state ? { seq: slot.seq, token: slot.next, draw: true } : { seq: slot.seq, token: filler, draw: false }));
-      if (slots.length === 1) rows.push({ seq: pad, token: filler, draw: false });
-      const candidates = await stepper.step(rows);
+      for (let i = 0; i < slots.length; i++) {
+        const state = slots[i].state;
+        rows[i].token = state ? slots[i].next : filler;
+        rows[i].draw = state !== undefined;
+        if (state) uniforms[i] = uniformFor(opts.seed, state.job.index, slots[i].sample, slots[i].tokens.length);
+      }
+      // Each row is drawn as its distribution arrives (see Stepper.step).
+      const picks = await stepper.step(rows, draw);
       stats.decodes++;
 
-      const picks = new Map<Slot, Token>();
-      for (const [i, slot] of slots.entries()) {
-        if (!slot.state) continue;
-        const u = uniformFor(opts.seed, slot.state.job.index, slot.sample, slot.tokens.length);
-        const c = candidates[i]!;
-        let token = pickToken(c, request.tail(c, vocabSize), sampler, u);
-        if (token === undefined) {
-          // Undecided by the bound: draw again from the whole vocabulary.
-          const redraw = await stepper.redraw(i);
-          token = pickToken(redraw.candidates, fullRequest.tail(redraw.candidates, vocabSize), sampler, u);
-          stats.decodes += redraw.decodes;
-          stats.fullRedraws++;
-          if (token === undefined) throw new Error("no token could be drawn from the full vocabulary");
-        }
-        stats.draws++;
-        picks.set(slot, token as Token);
+      for (let i = 0; i < slots.length; i++) {
+        if (!slots[i].state || picks[i] !== undefined) continue;
+        // Undecided by the bound: draw again from the whole vocabulary.
+        const redraw = await stepper.redraw(i);
+        picks[i] = drawFromPairs(redraw.pairs, fullRequest, vocabSize, sampler, uniforms[i]);
+        stats.decodes += redraw.decodes;
+        stats.fullRedraws++;
+        if (picks[i] === undefined) throw new Error("no token could be drawn from the full vocabulary");
       }
 
       const finished: JobState[] = [];
-      for (const slot of active) {
-        const token = picks.get(slot)!;
-        const eog = model.isEogToken(token);
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i];
+        if (!slot.state) continue;
+        const token = picks[i] as Token;
+        stats.draws++;
+        const eog = isEog(token);
         if (!eog) {
           slot.tokens.push(token);
           stats.generatedTokens++;
@@ -205,4 +211,17 @@ export async function runLockstep(opts: EngineOptions, jobs: GenJob[]): Promise<
 function holdsPrompt(seq: LlamaContextSequence, prompt: Token[]): boolean {
   const prefix = prompt.slice(0, -1);
   return seq.nextTokenIndex >= prefix.length && seq.compareContextTokens(prefix).firstDifferentIndex === prefix.length;
+}
+
+/**
+ * model.isEogToken, remembered per token id: it crosses into native code on every call, once per
+ * drawn token, on the JS thread every step waits for.
+ */
+function eogCache(model: LlamaModel, vocabSize: number): (token: Token) => boolean {
+  const known = new Uint8Array(vocabSize); // 0 unknown, 1 no, 2 yes
+  return (token) => {
+    if (!(token >= 0 && token < vocabSize)) return model.isEogToken(token);
+    if (known[token] === 0) known[token] = model.isEogToken(token) ? 2 : 1;
+    return known[token] === 2;
+  };
 }

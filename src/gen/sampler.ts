@@ -138,6 +138,71 @@ export function pickToken(c: Candidates, tail: Tail, s: SamplerSettings, u: numb
 }
 
 /**
+ * `pickToken(candidatesFromPairs(pairs), request.tail(…), s, u)` straight on llama.cpp's
+ * [id, p, id, p, …] array, without building Candidates (the engine's hot path: ~500 candidates a
+ * row, a nucleus of a few). One pass checks the order and sums the normaliser; the cut and the
+ * draw are then found by scans that stop where they are decided, and ties are ordered by id only
+ * where an index is read. Bit-identical: the same float64 sums in the same order. Out-of-order
+ * input (never from llama.cpp, which sorts by logit) takes the general path.
+ */
+export function drawFromPairs(pairs: ArrayLike<number>, request: DrawRequest, vocabSize: number, s: SamplerSettings, u: number): number | undefined {
+  const k = pairs.length >> 1;
+  if (k === 0) return undefined;
+  let acc = 0;
+  for (let i = 0, prev = Infinity; i < k; i++) {
+    const p = pairs[2 * i + 1];
+    if (p > prev) {
+      const c = candidatesFromPairs(pairs);
+      return pickToken(c, request.tail(c, vocabSize), s, u);
+    }
+    acc += p;
+    prev = p;
+  }
+  const tail = request.tailFor(k, pairs[1], vocabSize);
+  const tailMax = tail.count > 0 ? tail.max : 0;
+  const clearOfTail = (i: number) => tail.count === 0 || pairs[2 * i + 1] > tailMax;
+  if (s.temperature === 0) return clearOfTail(0) ? idAt(pairs, k, 0) : undefined;
+  // As pickToken: the full normaliser lies in [zLo, zHi].
+  const zLo = acc;
+  const zHi = acc + tail.count * tailMax;
+  const nucleus = s.topP < 1;
+  const [lo, hi, cumHi] = nucleus ? firstReaching(pairs, k, s.topP * zLo, s.topP * zHi, false) : firstReaching(pairs, k, u * zLo, u * zHi, true);
+  if (hi < 0 || lo !== hi || !clearOfTail(hi)) return undefined;
+  if (!nucleus) return idAt(pairs, k, hi);
+  const [draw] = firstReaching(pairs, hi + 1, u * cumHi, Infinity, true);
+  return draw < 0 ? undefined : idAt(pairs, k, draw);
+}
+
+/**
+ * Over the running sums of the pairs' probabilities (first `end`): the first index reaching `lo`
+ * and the first reaching `hi` (>, or >= when not strict; -1 if none), and the sum at the latter.
+ * Stops at `hi`: an index reaching `lo` later cannot equal it, whatever it is.
+ */
+function firstReaching(pairs: ArrayLike<number>, end: number, lo: number, hi: number, strict: boolean): [number, number, number] {
+  let loAt = -1;
+  let acc = 0;
+  for (let i = 0; i < end; i++) {
+    acc += pairs[2 * i + 1];
+    if (loAt < 0 && (strict ? acc > lo : acc >= lo)) loAt = i;
+    if (strict ? acc > hi : acc >= hi) return [loAt, i, acc];
+  }
+  return [loAt, -1, NaN];
+}
+
+/** The id at index i once ties are ordered by id (as `sorted` orders them): sort only i's run of equal probabilities. */
+function idAt(pairs: ArrayLike<number>, k: number, i: number): number {
+  const p = pairs[2 * i + 1];
+  let start = i;
+  while (start > 0 && pairs[2 * start - 1] === p) start--;
+  let end = i + 1;
+  while (end < k && pairs[2 * end + 1] === p) end++;
+  if (end - start === 1) return pairs[2 * i];
+  const ids = new Int32Array(end - start);
+  for (let j = start; j < end; j++) ids[j - start] = pairs[2 * j];
+  return ids.sort()[i - start];
+}
+
+/**
  * The distribution a draw is made from (after temperature and top-p, renormalised), from a full
  * probability vector indexed by token id (already at temperature T). For tests and reports.
  */
@@ -172,6 +237,8 @@ export interface DrawRequest {
   options: { temperature: number; topK: number; topP: number; minP: number; seed: number };
   /** The tail bound that goes with what llama.cpp returns for these options. */
   tail(c: Candidates, vocabSize: number): Tail;
+  /** The same from the candidates' count and top probability (no Candidates needed). */
+  tailFor(size: number, top: number, vocabSize: number): Tail;
 }
 
 /**
@@ -193,15 +260,15 @@ export function drawRequest(s: SamplerSettings, vocabSize: number, opts: { full?
   // float32 (what llama.cpp stores) keeps subnormals down to ~1.4e-45.
   const m = full ? 0 : Math.fround(Math.min(0.5, Math.max(1e-44, target ** t)));
   const options = { temperature: t, topK: null as unknown as number, topP: 1, minP: m, seed: 0 };
-  return {
-    options,
-    tail(c, v) {
-      const count = Math.max(0, v - c.ids.length);
-      if (count === 0) return { count: 0, max: 0 };
-      if (m === 0) return { count, max: Infinity };
-      return { count, max: c.probs[0] * Math.exp(Math.log(m) / t) * (1 + BOUND_MARGIN) };
-    },
+  // Each unseen token's probability is below the top one's times this (multiplied in the order it always was: same bits).
+  const ratio = Math.exp(Math.log(m) / t);
+  const tailFor = (size: number, top: number, v: number): Tail => {
+    const count = Math.max(0, v - size);
+    if (count === 0) return { count: 0, max: 0 };
+    if (m === 0) return { count, max: Infinity };
+    return { count, max: top * ratio * (1 + BOUND_MARGIN) };
   };
+  return { options, tail: (c, v) => tailFor(c.ids.length, c.probs[0], v), tailFor };
 }
 
 /**

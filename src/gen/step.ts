@@ -1,6 +1,6 @@
 import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
-import { LockstepDecoder } from "../llama/lockstep-decoder.js";
-import { candidatesFromPairs, toCandidates, type Candidates, type DrawRequest } from "./sampler.js";
+import { LockstepDecoder, type TokenPairs } from "../llama/lockstep-decoder.js";
+import type { DrawRequest } from "./sampler.js";
 
 /**
  * How a lock-step step reaches llama.cpp (engine.ts). Both decode the same batch — every row one
@@ -19,11 +19,18 @@ export interface StepRow {
   draw: boolean;
 }
 
+/**
+ * Both paths hand distributions over as llama.cpp's [id, p, id, p, …] array (what drawFromPairs
+ * reads): no per-row conversion on the JS thread, which is the engine's bottleneck.
+ */
 export interface Stepper {
-  /** Decode every row; the draw rows' candidates under the draw request, undefined for the others. */
-  step(rows: StepRow[]): Promise<(Candidates | undefined)[]>;
-  /** The whole vocabulary's candidates for row i of the last step, and how many decodes that took. */
-  redraw(i: number): Promise<{ candidates: Candidates; decodes: number }>;
+  /**
+   * Decode every row; per draw row, `reduce` of its distribution under the draw request (called
+   * as each arrives, in any order), undefined for the others.
+   */
+  step<R>(rows: StepRow[], reduce: (i: number, pairs: TokenPairs) => R): Promise<(R | undefined)[]>;
+  /** The whole vocabulary's distribution for row i of the last step, and how many decodes that took. */
+  redraw(i: number): Promise<{ pairs: TokenPairs; decodes: number }>;
   dispose(): void;
 }
 
@@ -36,12 +43,9 @@ export interface StepperOptions {
 export function directStepper(context: LlamaContext, o: StepperOptions): Stepper {
   const decoder = new LockstepDecoder(context);
   return {
-    async step(rows) {
-      const pairs = await decoder.step(rows.map((r) => (r.draw ? { seq: r.seq, token: r.token, options: o.request.options } : { seq: r.seq, token: r.token })));
-      return pairs.map((p) => (p ? candidatesFromPairs(p) : undefined));
-    },
+    step: (rows, reduce) => decoder.stepWith(rows.map((r) => (r.draw ? { seq: r.seq, token: r.token, options: o.request.options } : { seq: r.seq, token: r.token })), reduce),
     async redraw(i) {
-      return { candidates: candidatesFromPairs(await decoder.resample(i, o.fullRequest.options)), decodes: 0 };
+      return { pairs: await decoder.resample(i, o.fullRequest.options), decodes: 0 };
     },
     dispose: () => decoder.dispose(),
   };
@@ -56,18 +60,18 @@ export function controlledStepper(o: StepperOptions): Stepper {
   const cheap = { generateNext: { token: true, options: { temperature: 1, topK: 1, topP: 1, minP: 0, seed: 0 } } };
   let last: StepRow[] = [];
   return {
-    async step(rows) {
+    async step(rows, reduce) {
       last = rows;
       const results = await Promise.all(
         rows.map((r) => r.seq.controlledEvaluate([[r.token, r.draw ? { generateNext: { probabilities: true, options: o.request.options } } : cheap]])),
       );
-      return results.map((res, i) => (rows[i].draw ? toCandidates(distribution(res)) : undefined));
+      return results.map((res, i) => (rows[i].draw ? reduce(i, pairsOf(distribution(res))) : undefined));
     },
     async redraw(i) {
       const { seq, token } = last[i];
       await seq.eraseContextTokenRanges([{ start: seq.nextTokenIndex - 1, end: seq.nextTokenIndex }]);
       const again = await seq.controlledEvaluate([[token, { generateNext: { probabilities: true, options: o.fullRequest.options } }]]);
-      return { candidates: toCandidates(distribution(again)), decodes: 1 };
+      return { pairs: pairsOf(distribution(again)), decodes: 1 };
     },
     dispose() {},
   };
@@ -79,4 +83,11 @@ function distribution(result: Evaluated): ReadonlyMap<number, number> {
   const probs = result.at(-1)?.next.probabilities;
   if (!probs) throw new Error("llama.cpp returned no next-token distribution");
   return probs;
+}
+
+/** node-llama-cpp's Map back to the [id, p, …] array it was revived from (same order: toCandidates ≡ candidatesFromPairs). */
+function pairsOf(map: ReadonlyMap<number, number>): TokenPairs {
+  const pairs: TokenPairs = [];
+  for (const [id, p] of map) pairs.push(id, p);
+  return pairs;
 }

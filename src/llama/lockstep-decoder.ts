@@ -46,6 +46,8 @@ const { withLock } = (await import(pathToFileURL(lifecycleUtils).href)) as {
 };
 
 const EPOCH = Symbol("prm-rel.decodeEpoch");
+/** addToBatch's output positions for a one-token row: its only token. */
+const WITH_OUTPUT = Uint32Array.of(0);
 
 /** Throw the one error for every missing private member. */
 function missing(what: string): never {
@@ -102,6 +104,7 @@ export class LockstepDecoder {
   private readonly resolved = new WeakMap<LockstepSamplerOptions, unknown>();
   private readonly checked = new WeakSet<object>();
   private last?: { epoch: number; rows: LockstepRow[]; batchIndexes: number[] };
+  private readonly tokenBuffer = new Uint32Array(1);
 
   constructor(context: LlamaContext, opts: { pool?: number } = {}) {
     checkLockstepInternals(context);
@@ -132,6 +135,15 @@ export class LockstepDecoder {
    * return, per row, its next-token distribution when it has `options`, else undefined.
    */
   step(rows: LockstepRow[]): Promise<(TokenPairs | undefined)[]> {
+    return this.stepWith(rows, (_, pairs) => pairs);
+  }
+
+  /**
+   * As `step`, but each distribution goes through `reduce` as soon as it arrives, and only what
+   * reduce returns is kept: the big arrays die young (cheap for the GC), and the JS work on a row
+   * overlaps the native reads of the others.
+   */
+  stepWith<R>(rows: LockstepRow[], reduce: (i: number, pairs: TokenPairs) => R): Promise<(R | undefined)[]> {
     const { context, ctx } = this;
     return withLock([context, "context"], async () => {
       if (context._disposed) throw new Error("the llama.cpp context is disposed");
@@ -139,8 +151,14 @@ export class LockstepDecoder {
       if (context._queuedDecodes.length > 0) throw new Error("lock-step decoder: node-llama-cpp has decodes queued on this context");
       for (const { seq } of rows) this.checkRow(seq);
       ctx.initBatch(rows.length);
-      const withOutput = Uint32Array.of(0);
-      const batchIndexes = rows.map(({ seq, token }) => ctx.addToBatch((seq as any)._sequenceId, (seq as any)._nextTokenIndex, Uint32Array.of(token), withOutput)[0] as number);
+      const batchIndexes: number[] = new Array(rows.length);
+      // addToBatch copies the token out at once, so one buffer serves every row.
+      const token = this.tokenBuffer;
+      for (let i = 0; i < rows.length; i++) {
+        const seq = rows[i].seq as any;
+        token[0] = rows[i].token;
+        batchIndexes[i] = ctx.addToBatch(seq._sequenceId, seq._nextTokenIndex, token, WITH_OUTPUT)[0];
+      }
       // Thread reservation and dispose guard as dispatchPendingBatch takes them.
       context._reserveThreads();
       const guard = context._backendContextDisposeGuard.createPreventDisposalHandle();
@@ -160,7 +178,7 @@ export class LockstepDecoder {
           s._tokenMeter.useTokens(1, "output");
         }
         this.last = { epoch: ctx[EPOCH], rows, batchIndexes };
-        return await this.sampleRows(rows, batchIndexes);
+        return await this.sampleRows(rows, batchIndexes, reduce);
       } finally {
         guard.dispose();
         context._scheduleToFreeReservedThreads();
@@ -195,25 +213,36 @@ export class LockstepDecoder {
     if (s._nextTokenIndex >= this.context.contextSize - 1) throw new Error("lock-step decoder: a sequence is full");
   }
 
-  private async sampleRows(rows: LockstepRow[], batchIndexes: number[]): Promise<(TokenPairs | undefined)[]> {
-    const out: (TokenPairs | undefined)[] = new Array(rows.length);
+  /**
+   * Read the rows that have options, one pooled sampler each at a time. Per row: the native call
+   * and one await, no closure or extra promise (with ~500 candidates a row, this loop and the
+   * native array building are what the JS thread spends a step on).
+   */
+  private async sampleRows<R>(rows: LockstepRow[], batchIndexes: number[], reduce: (i: number, pairs: TokenPairs) => R): Promise<(R | undefined)[]> {
+    const out: (R | undefined)[] = new Array(rows.length);
     const todo: number[] = [];
     for (let i = 0; i < rows.length; i++) if (rows[i].options) todo.push(i);
     if (todo.length === 0) return out;
-    const read = (i: number, sampler: PooledSampler) => this.sample(sampler, rows[i].seq, rows[i].options!, batchIndexes[i]).then((p) => void (out[i] = p));
+    let next = 0;
+    const drain = async (sampler: PooledSampler, end: number) => {
+      while (next < end) {
+        const i = todo[next++];
+        out[i] = reduce(i, probabilitiesOf(await this.read(sampler, rows[i].seq, rows[i].options!, batchIndexes[i])));
+      }
+    };
     // llama.cpp reorders a batch's outputs lazily, in place, in the first logits access after the
     // decode (see output-reorder.ts): that one runs alone, the rest one per pooled sampler.
-    await read(todo[0], this.samplers[0]);
-    let next = 1;
-    await Promise.all(
-      this.samplers.map(async (sampler) => {
-        while (next < todo.length) await read(todo[next++], sampler);
-      }),
-    );
+    await drain(this.samplers[0], 1);
+    await Promise.all(this.samplers.map((sampler) => drain(sampler, todo.length)));
     return out;
   }
 
   private async sample(sampler: PooledSampler, seq: LlamaContextSequence, options: LockstepSamplerOptions, batchIndex: number): Promise<TokenPairs> {
+    return probabilitiesOf(await this.read(sampler, seq, options, batchIndex));
+  }
+
+  /** Start one native read under `options` (applied to the sampler first when it has others). */
+  private read(sampler: PooledSampler, seq: LlamaContextSequence, options: LockstepSamplerOptions, batchIndex: number): Promise<unknown> {
     if (sampler.applied !== options) {
       let config = this.resolved.get(options);
       if (config === undefined) {
@@ -224,8 +253,13 @@ export class LockstepDecoder {
       sampler.native.applyConfig(config);
       sampler.applied = options;
     }
-    const [, probabilities] = await this.ctx.sampleToken(batchIndex, sampler.native, true, false);
-    if (!Array.isArray(probabilities)) throw new Error("llama.cpp returned no next-token distribution");
-    return probabilities;
+    return this.ctx.sampleToken(batchIndex, sampler.native, true, false);
   }
+}
+
+/** The distribution out of sampleToken's [token, probabilities] result. */
+function probabilitiesOf(result: unknown): TokenPairs {
+  const probabilities = (result as unknown[])[1];
+  if (!Array.isArray(probabilities)) throw new Error("llama.cpp returned no next-token distribution");
+  return probabilities;
 }
