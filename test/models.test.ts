@@ -7,7 +7,7 @@ import * as v from "valibot";
 import { UserError } from "../src/errors.js";
 import { makeTinyModel, writeTinyModel } from "../src/gguf/tiny.js";
 import { GgmlType } from "../src/gguf/constants.js";
-import { ggufQuantizationFor } from "../src/models/quantization.js";
+import { ggufQuantizationFor, isQuantizedType } from "../src/models/quantization.js";
 import { findRegistryEntry, loadRegistry, Registry } from "../src/models/registry.js";
 import { resolveModel } from "../src/models/resolve.js";
 
@@ -57,6 +57,11 @@ test("ggufQuantizationFor maps the seed's --dtype/--quantization to a GGUF type"
   assert.equal(ggufQuantizationFor({ quantization: "fp16" }), "F16");
   assert.throws(() => ggufQuantizationFor({ quantization: "squeeze" }), (e: Error) => e instanceof UserError && /awq.*Q4_K_M.*Q8_0/.test(e.message));
   assert.throws(() => ggufQuantizationFor({ dtype: "float8" }), /--dtype "float8" is not known; use one of auto, float16/);
+});
+
+test("isQuantizedType: what detectQuantization names as quantized; F32/F16/BF16 and unknown names are not", () => {
+  for (const t of ["Q4_K_M", "q4_0", "Q8_0", "IQ2_XS"]) assert.equal(isQuantizedType(t), true, t);
+  for (const t of ["F16", "fp16", "BF16", "F32", "unknown"]) assert.equal(isQuantizedType(t), false, t);
 });
 
 const dir = mkdtempSync(join(tmpdir(), "prm-rel-models-"));

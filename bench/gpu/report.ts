@@ -90,7 +90,7 @@ export function renderMarkdown(r: any): string {
     L.push("| what | figure |", "| --- | --- |");
     L.push(`| measured: runScore on the first ${s.problems_scored} problems (${s.solutions} solutions) | ${f1(s.score_s)} s scoring + ${f1(s.load_s)} s load (${s.sequences} in flight as ${s.layout ?? "?"} contexts × sequences, batch ${s.batch_size}) |`);
     for (const x of s.layouts?.length > 1 ? s.layouts : []) {
-      const what = x.skipped ?? (x.error ? `failed: ${String(x.error).split("\n")[0].slice(0, 120)}` : `${f1(x.score_s)} s scoring, ${f0(x.prm_tokens_per_s)} PRM tok/s${x.max_reward_diff_vs_first ? `, rewards within ${x.max_reward_diff_vs_first.toExponential(1)} of the first layout's` : ""}`);
+      const what = x.skipped ?? (x.error ? `failed: ${String(x.error).split("\n")[0].slice(0, 120)}` : `${f1(x.score_s)} s scoring, ${f0(x.prm_tokens_per_s)} PRM tok/s${rewardDiffNote(x.max_reward_diff_vs_first)}`);
       L.push(`| layout ${x.layout} | ${what} |`);
     }
     L.push(`| PRM tokens evaluated / naive method's tokens | ${s.tokens?.evaluated} / ${s.tokens?.naive} (${f1(s.tokens?.ratio)}× fewer) |`);
@@ -162,4 +162,10 @@ export function renderMarkdown(r: any): string {
   }
   if (r.total_s) L.push(`- benchmark wall time: ${f0(r.total_s)} s`);
   return L.join("\n") + "\n";
+}
+
+/** A layout's rewards against the first layout's (bench/gpu/rewards.ts): "" for the first itself. */
+function rewardDiffNote(diff: number | string | undefined): string {
+  if (typeof diff === "string") return `, rewards: ${diff}`;
+  return diff ? `, rewards within ${diff.toExponential(1)} of the first layout's` : "";
 }

@@ -21,6 +21,7 @@ import { projectRoot } from "../../src/util/version.js";
 import { genDecomp, scoreDecomp } from "./decomp.js";
 import { BENCH_SHAPES, matmulParams, writeBenchModel } from "./models.js";
 import { renderMarkdown } from "./report.js";
+import { documentRewards, maxRewardDifference } from "./rewards.js";
 import { sh } from "./sh.js";
 import { synthGenFile } from "./synth.js";
 
@@ -252,9 +253,9 @@ await stage("score", 60, async () => {
     const scoreS = m.timings.score_s;
     // Every reward of this run against the first layout's: how far flash attention or another
     // layout moves them (same model, same file).
-    const rewards = collectRewards(run.document.files);
+    const rewards = documentRewards(run.document);
     firstRewards ??= rewards;
-    const rewardDiff = rewards.length === firstRewards.length ? Math.max(0, ...rewards.map((r, i) => Math.abs(r - firstRewards![i]))) : undefined;
+    const rewardDiff = maxRewardDifference(rewards, firstRewards);
     runs.push({
       layout: m.prm.layout + (m.prm.flash_attention ? "+fa" : ""), flash_attention: m.prm.flash_attention, max_reward_diff_vs_first: rewardDiff, problems_scored: scoreProblems, solutions: scoreProblems * samples, wall_s: wall, load_s: m.timings.load_s, score_s: scoreS,
       sequences: m.prm.sequences, contexts: m.prm.contexts, sequences_per_context: m.prm.sequences_per_context, batch_size: m.prm.batch_size, context_size: m.prm.context_size, gpu: m.prm.gpu,
@@ -396,16 +397,3 @@ save();
 say(`done in ${elapsed().toFixed(0)} s; results in ${outDir}`);
 console.log(readFileSync(join(outDir, "RESULTS-run.md"), "utf8"));
 process.exit(0);
-
-/** Every step and whole reward of a score document's results, in document order. */
-function collectRewards(node: unknown, out: number[] = []): number[] {
-  if (Array.isArray(node)) for (const x of node) collectRewards(x, out);
-  else if (node && typeof node === "object") {
-    for (const [k, v] of Object.entries(node)) {
-      if (k === "step_rewards" && Array.isArray(v)) out.push(...(v as number[]));
-      else if (k === "whole_reward" && typeof v === "number") out.push(v);
-      else collectRewards(v, out);
-    }
-  }
-  return out;
-}

@@ -7,6 +7,7 @@ import { GgmlType } from "../../src/gguf/constants.js";
 import { AGGREGATIONS, DEFAULT_THRESHOLDS } from "../../src/score/aggregate.js";
 import { runScore } from "../../src/score/run.js";
 import { BENCH_SHAPES, writeBenchModel } from "./models.js";
+import { documentRewards, maxRewardDifference } from "./rewards.js";
 import { sh } from "./sh.js";
 import { synthGenFile } from "./synth.js";
 
@@ -16,7 +17,7 @@ import { synthGenFile } from "./synth.js";
  * file, then `runScore` once per size in --tp (each in its own process: CUDA_VISIBLE_DEVICES is
  * read once per process), while this process samples every card's memory use with nvidia-smi.
  * Reports per size: the cards that held the model (peak MiB above the idle baseline), load and
- * scoring time, PRM tokens/s, and the largest step-reward difference from the first size.
+ * scoring time, PRM tokens/s, and the largest reward difference (step and whole) from the first size.
  * Writes tp.json and tp.md to --out.
  */
 const { values: a } = parseArgs({
@@ -45,7 +46,7 @@ if (a.child) {
     outputFile, noQuantization: type === GgmlType.F16, device: "cuda", overwrite: true, tensorParallelSize: Number(a.size),
   });
   const m = run.document.metadata as any;
-  const rewards = run.document.files[0].problems.flatMap((p) => p.solutions.flatMap((s) => Object.values(s.views ?? {}).flatMap((v) => v.step_rewards)));
+  const rewards = documentRewards(run.document);
   writeFileSync(a.result!, JSON.stringify({ size: Number(a.size), timings: m.timings, tokens: m.tokens, sequences: m.prm.sequences, rewards }));
   process.exit(0);
 }
@@ -64,7 +65,7 @@ const save = () => {
   const rows = results.runs.map((r: any) =>
     `| ${r.size} | ${r.error ? `failed: ${String(r.error).slice(0, 120)}` : r.peak_mib_above_idle.map((x: number, i: number) => `GPU${i} ${x}`).join(", ")} | ${r.load_s?.toFixed(1) ?? ""} | ${r.score_s?.toFixed(1) ?? ""} | ${r.tokens_per_s?.toFixed(0) ?? ""} | ${r.max_reward_diff ?? ""} |`);
   writeFileSync(join(out, "tp.md"), [`${results.gpus}`, "", `model: ${a.shape} ${a.type} (${results.model_bytes ?? "?"} bytes), ${a.problems} × ${a.samples} solutions`, "",
-    "| tensor_parallel_size | peak MiB above idle, per card | load s | score s | PRM tok/s | max step-reward diff vs first |", "| --- | --- | --- | --- | --- | --- |", ...rows, ""].join("\n"));
+    "| tensor_parallel_size | peak MiB above idle, per card | load s | score s | PRM tok/s | max reward diff vs first |", "| --- | --- | --- | --- | --- | --- |", ...rows, ""].join("\n"));
 };
 
 const modelPath = join(work, `prm-${a.shape}-${a.type}.gguf`);
@@ -97,7 +98,7 @@ for (const size of a.tp!.split(",").map(Number)) {
     const r = JSON.parse(readFileSync(resultPath, "utf8"));
     Object.assign(run, { load_s: r.timings.load_s, score_s: r.timings.score_s, tokens_evaluated: r.tokens.evaluated, tokens_per_s: r.tokens.evaluated / r.timings.score_s, sequences: r.sequences });
     if (!first) first = r.rewards;
-    else run.max_reward_diff = r.rewards.length === first.length ? Math.max(...r.rewards.map((x: number, i: number) => Math.abs(x - first![i]))) : `different counts ${r.rewards.length} vs ${first.length}`;
+    else run.max_reward_diff = maxRewardDifference(r.rewards, first);
   }
   results.runs.push(run);
   say(JSON.stringify(run));

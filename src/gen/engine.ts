@@ -5,7 +5,8 @@ import type { TokenPairs } from "../llama/lockstep-decoder.js";
 
 /**
  * Lock-step batch generation on one llama.cpp context: every slot advances one token per decode,
- * drawn by `pickToken` with a per-(seed, problem, sample, step) uniform. A finished slot is
+ * drawn by `drawFromPairs` (pickToken's draw, read straight off llama.cpp's array) with a
+ * per-(seed, problem, sample, step) uniform. A finished slot is
  * refilled at once with the next (problem, sample), so decodes stay wide across problems.
  *
  * Why a sequence's tokens do not depend on its neighbours, the schedule or the thread count.

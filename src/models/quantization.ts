@@ -20,6 +20,20 @@ export function normalizeGgufType(name: string): string | undefined {
   return (GGUF_TYPES as readonly string[]).includes(canonical) ? canonical : undefined;
 }
 
+/** GGUF types that store the weights unquantized. */
+const UNQUANTIZED_TYPES = ["F32", "F16", "BF16"];
+
+/**
+ * Whether a GGUF type name (as `detectQuantization` or a registry entry gives it) is quantized; an
+ * unknown name is not called quantized.
+ * @example isQuantizedType("Q4_K_M") // true
+ * @example isQuantizedType("f16") // false
+ */
+export function isQuantizedType(name: string): boolean {
+  const type = normalizeGgufType(name);
+  return type !== undefined && !UNQUANTIZED_TYPES.includes(type);
+}
+
 /** vLLM `--quantization` methods that store ~4-bit weights: a Q4_K_M GGUF stands in for them. */
 export const FOUR_BIT_METHODS = ["awq", "awq_marlin", "gptq", "gptq_marlin", "marlin", "bitsandbytes", "bnb", "nf4", "int4", "4bit"] as const;
 /** ~8-bit methods: Q8_0 stands in for them. */

@@ -5,6 +5,7 @@ import type { GenFile } from "../gen/schema.js";
 import { gradeAnswer } from "../grade/index.js";
 import { getRuntime } from "../llama/runtime.js";
 import { log } from "../log.js";
+import { isQuantizedType } from "../models/quantization.js";
 import { resolveModel } from "../models/resolve.js";
 import { loadPrm } from "../prm/load.js";
 import { writeFileAtomic } from "../util/atomic.js";
@@ -92,7 +93,7 @@ export async function runScore(opts: ScoreOptions): Promise<ScoreRun> {
     const total = files.reduce((n, f) => n + f.problems.reduce((m, p) => m + p.solutions.length, 0), 0);
     const already = files.reduce((n, f) => n + f.problems.reduce((m, p) => m + p.solutions.filter((s) => s.views).length, 0), 0);
     const gpu = llama.gpu !== false;
-    if (gpu && isQuantized(prm.model.fileInfo.metadata)) {
+    if (gpu && isQuantizedType(prmRef.quantization)) {
       log.info(`the PRM's weights are quantized: on a GPU llama.cpp's quantized kernels scored a 7B PRM 1.5× slower than F16 weights (H200, Q4_0 vs F16: 12.0k vs 18.2k tokens/s, bench/RESULTS.md); where F16 fits the card, --no_quantization (hub models) or an F16 file (prm-rel convert's default) scores faster`);
     }
     const wanted = typeof opts.layout === "string" ? parseLayout(opts.layout) : (opts.layout ?? defaultLayout({ parallel: opts.parallel, gpu }));
@@ -168,12 +169,4 @@ export function checkDocument(doc: any, path: string): ScoreDocument {
     throw new UserError(`${path} is not a prm-rel score output (metadata.settings.token_thresholds / aggregation_methods / files missing)`);
   }
   return { ...doc, analysis: analyzeFiles(doc.files, s.token_thresholds, s.aggregation_methods) };
-}
-
-/** llama.cpp's `general.file_type` of unquantized weights: ALL_F32, MOSTLY_F16, MOSTLY_BF16. */
-const UNQUANTIZED_FILE_TYPES = new Set([0, 1, 32]);
-
-function isQuantized(metadata: unknown): boolean {
-  const fileType = (metadata as { general?: { file_type?: unknown } })?.general?.file_type;
-  return typeof fileType === "number" && !UNQUANTIZED_FILE_TYPES.has(fileType);
 }
